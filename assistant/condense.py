@@ -1,0 +1,72 @@
+"""Turn a follow-up question into one that stands alone, using the conversation so far.
+
+Without a language model, a question that leans on the history (a pronoun, "what about",
+or too few words of its own) borrows the subject of the previous user question.
+
+>>> condense("When was it founded?", [{"role": "user", "content": "What is NATO?"}])
+'When was NATO founded?'
+>>> condense("And the challenges?", [{"role": "user", "content": "How do allies view cyber defense?"}])
+'And the challenges? (following up on: How do allies view cyber defense?)'
+>>> condense("What is NATO?", [])
+'What is NATO?'
+"""
+
+from __future__ import annotations
+
+import re
+
+_DEPENDENT = re.compile(
+    r"\b(it|its|they|them|their|theirs|this|that|these|those|he|she|him|her|his|there|then|former|latter|same|such)\b"
+    r"|^\s*(and|also|what about|how about|how so)\b",
+    re.IGNORECASE,
+)
+_CONTENT_WORD = re.compile(r"[A-Za-z][\w’'-]{3,}")
+_QUESTION_WORDS = {"what", "when", "where", "which", "who", "whom", "whose", "why", "how", "does", "did", "were", "was", "is", "are", "about", "also", "tell", "more"}
+MIN_OWN_WORDS = 2
+
+
+def needs_history(question: str) -> bool:
+    """True when the question cannot be understood without the conversation."""
+    own = [w for w in _CONTENT_WORD.findall(question) if w.lower() not in _QUESTION_WORDS]
+    return bool(_DEPENDENT.search(question)) or len(own) < MIN_OWN_WORDS
+
+
+def condense(question: str, history: list[dict]) -> str:
+    """The standalone question: unchanged, or the follow-up plus the topic it continues."""
+    question = question.strip()
+    previous = [m["content"].strip() for m in history if m.get("role") == "user" and m.get("content", "").strip()]
+    if not previous or not needs_history(question):
+        return question
+    topic = _topic(previous)
+    entity = main_entity(topic)
+    if entity and _PRONOUN.search(question):
+        return _PRONOUN.sub(lambda m: _replace(m.group(0), entity), question, count=1)
+    return f"{question} (following up on: {topic})"
+
+
+_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.IGNORECASE)
+_ENTITY = re.compile(r"(?:[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|in)\s+|\s+)?)*[A-Z][\w’'-]*")
+
+
+def main_entity(question: str) -> str:
+    """The longest capitalised name in `question` (not its first word unless an acronym).
+
+    >>> main_entity("What is the Partnership for Peace?")
+    'Partnership for Peace'
+    """
+    words = question.split(maxsplit=1)
+    body = words[1] if len(words) > 1 and not words[0].isupper() else question
+    names = [m.group(0).strip() for m in _ENTITY.finditer(body)]
+    return max(names, key=len, default="")
+
+
+def _replace(pronoun: str, entity: str) -> str:
+    return f"{entity}’s" if pronoun.lower() in ("its", "their") else entity
+
+
+def _topic(questions: list[str]) -> str:
+    """The latest earlier question, itself completed by the ones before it when it was a follow-up."""
+    latest = questions[-1]
+    if len(questions) > 1 and needs_history(latest):
+        return f"{latest} {_topic(questions[:-1])}"
+    return latest

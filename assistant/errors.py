@@ -1,0 +1,46 @@
+"""Every error a user can meet, each with a message that names the fix.
+
+Only the CLI and the UI turn these into friendly text; library code raises them.
+"""
+
+
+class AssistantError(Exception):
+    """Base class: the message is shown to the user as is."""
+
+    exit_code = 2
+
+
+class BadQuestion(AssistantError):
+    """The question is empty, blank or too long."""
+
+
+class IndexMissing(AssistantError):
+    """No index at the configured location, or it holds no chunks."""
+
+    @classmethod
+    def at(cls, where: str) -> "IndexMissing":
+        return cls(f"index is empty or missing at {where}: run `python -m ingest` (or `make run`) first")
+
+
+class EmbedderMismatch(AssistantError):
+    """The index was built with another embedding model than the one configured."""
+
+
+class ChunkerMismatch(AssistantError):
+    """The index was built with other chunker settings than the ones configured."""
+
+
+class UnknownName(AssistantError):
+    """A backend, embedder or retrieval mode name that no factory knows."""
+
+    @classmethod
+    def among(cls, kind: str, name: str, valid: list[str]) -> "UnknownName":
+        return cls(f"unknown {kind} {name!r}: choose one of {', '.join(sorted(valid))}")
+
+
+class BadInputFile(AssistantError):
+    """A file passed on the command line cannot be used (history, batch)."""
+
+
+class BackendUnavailable(AssistantError):
+    """An answer backend cannot run here (package or model file missing, server down)."""

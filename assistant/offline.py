@@ -1,0 +1,20 @@
+"""Keep every library offline: no model-hub downloads, no analytics, no telemetry.
+
+Imported first by every entry package, before any library that reads these variables.
+"""
+
+import os
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}
+
+for _key, _value in OFFLINE_ENV.items():
+    os.environ.setdefault(_key, _value)

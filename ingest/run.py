@@ -1,0 +1,127 @@
+"""Ingest orchestration: only what changed is parsed, embedded and written.
+
+Documents are compared by content hash with the manifest; a chunk id is derived from its
+text and place, so unchanged chunks of an edited document are not embedded again. The
+manifest is written last: a run killed midway is repaired by the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from assistant.embeddings import dimension, get_embeddings
+from assistant.errors import AssistantError
+from assistant.index import read_manifest
+from assistant.settings import Settings
+from assistant.types import Chunk
+from ingest import store
+from ingest.load import Failure, SourceFile, discover, read_text
+from ingest.parse import parse_document
+from ingest.split import chunk_document, make_splitter
+
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"documents: {len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.failures)} failed; chunks: {self.chunks} "
+            f"({self.embedded} embedded); {self.seconds:.1f}s"
+        )
+
+
+def ingest(paths: list[Path], settings: Settings, *, reset: bool = False, prune: bool = False, embeddings=None, progress: bool = True) -> IngestReport:
+    """Bring the index in line with the documents under `paths`; safe to re-run at any time."""
+    settings.db_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(settings.db_dir / "ingest.lock", timeout=0):
+            return _ingest_locked(paths, settings, reset, prune, embeddings, progress)
+    except Timeout:
+        raise AssistantError(f"another ingest is writing to {settings.db_dir}; wait for it to finish, then run again") from None
+
+
+def _ingest_locked(paths, settings, reset, prune, embeddings, progress) -> IngestReport:
+    began = time.perf_counter()
+    report = IngestReport()
+    documents: dict = {} if reset else dict(read_manifest(settings).get("documents", {}))
+    files, report.failures = discover(paths)
+    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+    fresh: list[Chunk] = []
+    stale: list[str] = []
+    for file in _progress(files, progress):
+        entry = _ingest_file(file, documents.get(file.source), splitter, settings, report)
+        if entry is None:
+            continue
+        old_ids = set(documents.get(file.source, {}).get("chunk_ids", []))
+        fresh.extend(c for c in entry.pop("_chunks", []) if c.chunk_id not in old_ids)
+        stale.extend(old_ids - set(entry["chunk_ids"]))
+        documents[file.source] = entry
+    if prune:
+        present = {f.source for f in files} | {f.source for f in report.failures}
+        for source in sorted(set(documents) - present):
+            stale.extend(documents.pop(source)["chunk_ids"])
+            report.removed.append(source)
+    # The embedder takes seconds to load: an unchanged corpus never loads it.
+    if fresh or reset:
+        embeddings = embeddings or get_embeddings(settings.embedding_model, settings.embed_batch_size)
+    collection = store.open_collection(settings, dimension(embeddings) if embeddings else None, reset)
+    store.embed_and_upsert(collection, fresh, embeddings, settings.embed_batch_size, progress)
+    store.delete_ids(collection, sorted(stale))
+    report.embedded = len(fresh)
+    keep = {i for d in documents.values() for i in d["chunk_ids"]}
+    if fresh or stale or reset or not (settings.keyword_dir / "ids.json").exists():
+        store.rebuild_keyword_index(collection, keep, settings.keyword_dir)
+    store.write_json_atomic(settings.manifest_path, {"version": MANIFEST_VERSION, **settings.chunker_config(), "embedding_model": settings.embedding_model, "documents": documents})
+    report.chunks = len(keep)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _ingest_file(file: SourceFile, known: dict | None, splitter, settings: Settings, report: IngestReport) -> dict | None:
+    """The manifest entry of one file (with its chunks under `_chunks` when it changed)."""
+    try:
+        text = read_text(file.path)
+    except (OSError, ValueError) as exc:
+        report.failures.append(Failure(file.source, str(exc)))
+        return None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if known and known.get("sha256") == digest:
+        report.unchanged.append(file.source)
+        return dict(known)
+    parsed = parse_document(text, fallback_title=file.path.stem.replace("-", " ").replace("_", " "))
+    chunks = chunk_document(file.source, text, parsed, splitter)
+    if not chunks:
+        report.failures.append(Failure(file.source, "no content left after removing boilerplate"))
+        return None
+    store.save_document_text(settings.db_dir / "docs", digest, text)
+    (report.updated if known else report.added).append(file.source)
+    return {
+        "sha256": digest,
+        "path": str(file.path.resolve()),
+        "title": parsed.title,
+        "notice": parsed.notice,
+        "chunk_ids": [c.chunk_id for c in chunks],
+        "_chunks": chunks,
+    }
+
+
+def _progress(files: list[SourceFile], enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(files, desc="reading", unit="file", disable=not enabled or len(files) < 20)

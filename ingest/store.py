@@ -1,0 +1,109 @@
+"""Write side of the index: the collection, its chunks, the keyword index, the manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.errors import ChunkerMismatch
+from assistant.index import KeywordIndex, build_metadata, check_embedder, chroma_client, chunk_metadata
+from assistant.settings import Settings
+from assistant.types import Chunk
+
+PAGE = 5000  # rows per Chroma read or write call (below its batch limit)
+
+
+def open_collection(settings: Settings, dim: int | None, reset: bool):
+    """The collection to write into, created with its build metadata; checked when it exists.
+
+    `dim` is None when nothing will be embedded: then the embedder's name alone is checked.
+    """
+    client = chroma_client(settings)
+    existing = [c.name for c in client.list_collections()]
+    if reset and settings.collection in existing:
+        client.delete_collection(settings.collection)
+    if dim is None and (reset or settings.collection not in existing):
+        raise ValueError("a new collection needs the embedder dimension: pass dim")
+    collection = client.get_or_create_collection(settings.collection, metadata=build_metadata(settings, dim or 0), embedding_function=None)
+    where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.db_dir)
+    check_embedder(collection.metadata or {}, settings, dim, where)
+    built = {k: (collection.metadata or {}).get(k) for k in settings.chunker_config()}
+    if built != settings.chunker_config():
+        raise ChunkerMismatch(f"the index at {where} was built with chunker settings {built}, now {settings.chunker_config()}: re-ingest with `python -m ingest --reset`")
+    return collection
+
+
+def embed_and_upsert(collection, chunks: list[Chunk], embeddings, batch_size: int, progress: bool) -> None:
+    """Embed `chunks` in batches (with a progress bar) and upsert them by id."""
+    bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress or not chunks)
+    for i in range(0, len(chunks), batch_size):
+        batch = chunks[i : i + batch_size]
+        vectors = embeddings.embed_documents([embed_text(c) for c in batch])
+        collection.upsert(
+            ids=[c.chunk_id for c in batch],
+            embeddings=vectors,
+            documents=[c.text for c in batch],
+            metadatas=[chunk_metadata(c) for c in batch],
+        )
+        bar.update(len(batch))
+    bar.close()
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the embedder sees: the heading path gives a chunk the context its sentences assume."""
+    heading = " > ".join(part for part in (chunk.title, chunk.section) if part)
+    return f"{heading}\n{chunk.text}" if heading else chunk.text
+
+
+def delete_ids(collection, ids: list[str]) -> None:
+    for i in range(0, len(ids), PAGE):
+        collection.delete(ids=ids[i : i + PAGE])
+
+
+def all_records(collection) -> tuple[list[str], list[str]]:
+    """Every (id, document) in the collection, read page by page."""
+    ids, texts = [], []
+    total = collection.count()
+    for offset in range(0, total, PAGE):
+        got = collection.get(include=["documents"], limit=PAGE, offset=offset)
+        ids.extend(got["ids"])
+        texts.extend(got["documents"])
+    return ids, texts
+
+
+def rebuild_keyword_index(collection, keep: set[str], folder: Path) -> int:
+    """Drop orphans (ids no manifest entry owns), then rebuild BM25 from what Chroma holds."""
+    ids, texts = all_records(collection)
+    orphans = [i for i in ids if i not in keep]
+    delete_ids(collection, orphans)
+    pairs = [(i, t) for i, t in zip(ids, texts) if i in keep]
+    if not pairs:  # BM25 cannot index nothing; an empty index is reported by `open_index`
+        shutil.rmtree(folder, ignore_errors=True)
+        return len(orphans)
+    KeywordIndex.build([i for i, _ in pairs], [t for _, t in pairs]).save(folder)
+    return len(orphans)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write `data` so that a crash leaves either the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def save_document_text(folder: Path, digest: str, text: str) -> None:
+    """Keep the document text the offsets point into, for the citation viewer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}.txt"
+    if not target.exists():
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)

@@ -1,0 +1,121 @@
+"""Ingest on a real Chroma in a temporary folder with the real packaged embedder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.errors import ChunkerMismatch, EmbedderMismatch
+from assistant.index import open_index
+from assistant.settings import REPO_ROOT, load_settings
+from ingest.run import ingest
+
+
+def _ids(settings) -> set[str]:
+    from assistant.index import chroma_client
+
+    return set(chroma_client(settings).get_collection(settings.collection).get(include=[])["ids"])
+
+
+def test_first_ingest_indexes_every_document(small_corpus, fresh_settings, embeddings):
+    report = ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    assert sorted(report.added) == ["docs/nato-relations-with-the-european-union.txt", "docs/nato-role-in-global-security.txt"]
+    assert report.chunks == report.embedded == len(_ids(fresh_settings)) > 20
+    manifest = json.loads(fresh_settings.manifest_path.read_text())
+    entry = manifest["documents"]["docs/nato-role-in-global-security.txt"]
+    assert entry["title"] == "Understanding NATO’s Role in Enhancing Global Security and Stability"
+    assert entry["notice"].startswith("🧠 AI-Generated Insight")
+
+
+def test_reingest_of_unchanged_corpus_changes_nothing(small_corpus, fresh_settings, embeddings):
+    ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    before = _ids(fresh_settings)
+    report = ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    assert report.embedded == 0 and len(report.unchanged) == 2 and not report.added
+    assert _ids(fresh_settings) == before
+
+
+def test_changed_document_replaces_only_its_changed_chunks(small_corpus, fresh_settings, embeddings):
+    ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    before = _ids(fresh_settings)
+    path = small_corpus / "nato-role-in-global-security.txt"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("established in 1949", "established in 1950"), encoding="utf-8")
+    report = ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    after = _ids(fresh_settings)
+    assert report.updated == ["docs/nato-role-in-global-security.txt"]
+    assert 1 <= report.embedded <= 3  # only the edited chunk(s) are embedded again
+    assert len(before - after) == report.embedded and len(after) == len(before)
+    index = open_index(fresh_settings, 384)
+    texts = [c.text for c in index.get_chunks(sorted(after)).values() if c.source.endswith("global-security.txt")]
+    assert any("established in 1950" in t for t in texts) and not any("established in 1949" in t for t in texts)
+    assert index.keyword.top("established 1950", 1)[0][0] in after - before  # keyword index rebuilt too
+
+
+def test_prune_removes_documents_no_longer_present(small_corpus, fresh_settings, embeddings):
+    ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    (small_corpus / "nato-relations-with-the-european-union.txt").unlink()
+    kept = ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    assert not kept.removed  # without --prune nothing is dropped
+    report = ingest([small_corpus], fresh_settings, embeddings=embeddings, prune=True, progress=False)
+    assert report.removed == ["docs/nato-relations-with-the-european-union.txt"]
+    manifest = json.loads(fresh_settings.manifest_path.read_text())
+    assert _ids(fresh_settings) == set(manifest["documents"]["docs/nato-role-in-global-security.txt"]["chunk_ids"])
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.txt", b"", "empty file"),
+        ("binary.txt", b"\x00\x01\x02PNG\x00" * 10, "binary file"),
+        ("latin1.txt", "Défense européenne.".encode("latin-1"), "not valid UTF-8"),
+        ("broken.pdf", b"%PDF-1.4 this is not a real pdf", "PDF"),
+    ],
+)
+def test_bad_files_are_reported_by_name_and_the_rest_ingests(small_corpus, fresh_settings, embeddings, name, content, reason):
+    (small_corpus / name).write_bytes(content)
+    report = ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    assert [(f.source, reason in f.reason) for f in report.failures] == [(f"docs/{name}", True)]
+    assert len(report.added) == 2
+
+
+def test_html_and_markdown_are_ingested(tmp_path, fresh_settings, embeddings):
+    (tmp_path / "page.html").write_text("<html><body><h1>Baltic Air Policing</h1><script>alert(1)</script><p>Allied jets patrol Baltic airspace every day.</p></body></html>")
+    (tmp_path / "notes.md").write_text("# Arctic Notes\n\nThe Arctic matters for deterrence.\n")
+    report = ingest([tmp_path], fresh_settings, embeddings=embeddings, progress=False)
+    assert not report.failures and len(report.added) == 2
+    chunks = open_index(fresh_settings, 384).get_chunks(sorted(_ids(fresh_settings)))
+    texts = {c.title: c.text for c in chunks.values()}
+    assert texts == {"Baltic Air Policing": "Allied jets patrol Baltic airspace every day.", "Arctic Notes": "The Arctic matters for deterrence."}
+
+
+def test_opening_with_another_embedder_is_a_clear_error(small_corpus, fresh_settings, embeddings, tmp_path):
+    ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    other = load_settings(db_dir=fresh_settings.db_dir, embedding_model=str(tmp_path))
+    with pytest.raises(EmbedderMismatch, match="all-MiniLM-L6-v2.*--reset"):
+        open_index(other, 384)
+    with pytest.raises(EmbedderMismatch, match="dimension 768"):
+        open_index(fresh_settings, 768)
+
+
+def test_changing_chunker_settings_asks_for_reset(small_corpus, fresh_settings, embeddings):
+    ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    other = load_settings(db_dir=fresh_settings.db_dir, chunk_size=300)
+    with pytest.raises(ChunkerMismatch, match="--reset"):
+        ingest([small_corpus], other, embeddings=embeddings, progress=False)
+    report = ingest([small_corpus], other, embeddings=embeddings, reset=True, progress=False)
+    assert len(report.added) == 2 and report.chunks > 0
+
+
+def test_cli_summary_and_exit_status(small_corpus, tmp_path):
+    (small_corpus / "empty.txt").write_text("")
+    db = tmp_path / "clidb"
+    run = subprocess.run([sys.executable, "-m", "ingest", str(small_corpus), "--db", str(db), "--quiet"], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert run.returncode == 1, run.stderr
+    assert "skipped docs/empty.txt: empty file" in run.stderr
+    assert "2 added" in run.stdout and "1 failed" in run.stdout and "Traceback" not in run.stderr
+    again = subprocess.run([sys.executable, "-m", "ingest", str(small_corpus), "--db", str(db), "--quiet"], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert "2 unchanged" in again.stdout and "(0 embedded)" in again.stdout

@@ -1,0 +1,143 @@
+"""Hybrid retrieval, extractive answers with exact citations, refusal and follow-ups, on the real index."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.cite import attach_citations, split_cited
+from assistant.condense import condense
+from assistant.errors import BadQuestion, UnknownName
+from assistant.prompts import REFUSAL
+from assistant.retrieve import ChunkRetriever, rrf
+from assistant.types import Chunk, Passage
+from tests.conftest import original
+
+
+@pytest.mark.parametrize(
+    "rankings, weights, k, expected",
+    [
+        ([["a", "b"], ["b", "c"]], [1.0, 1.0], 0, ["b", "a", "c"]),
+        ([["a", "b"], ["b", "a"]], [2.0, 1.0], 0, ["a", "b"]),
+        ([["a"], []], [1.0, 1.0], 60, ["a"]),
+    ],
+)
+def test_rrf_order(rankings, weights, k, expected):
+    fused = rrf(rankings, weights, k)
+    assert sorted(fused, key=lambda i: -fused[i]) == expected
+
+
+@pytest.mark.parametrize(
+    "draft, expected",
+    [
+        ("A fact. [1]", [("A fact.", (1,))]),
+        ("A fact [1]. Another [2][3].", [("A fact.", (1,)), ("Another.", (2, 3))]),
+        ("Both [1, 2]. Full width【3】.", [("Both.", (1, 2)), ("Full width.", (3,))]),
+        ("No marker here.", [("No marker here.", ())]),
+        ("e.g. lowercase follows. [1]", [("e.g. lowercase follows.", (1,))]),
+    ],
+)
+def test_split_cited(draft, expected):
+    assert split_cited(draft) == expected
+
+
+def test_unknown_citation_ids_are_dropped():
+    chunk = Chunk("c1", "s.txt", "T", "S", 10, 30, "NATO formed in 1949.")
+    sentences, citations = attach_citations("NATO formed in 1949. [1][7]", [Passage(chunk, 1.0)])
+    assert [s.citations for s in sentences] == [(1,)]
+    assert [(c.id, c.start, c.end, c.text) for c in citations] == [(1, 10, 30, "NATO formed in 1949.")]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_each_mode_finds_an_exact_phrase(pipeline, mode):
+    passages = pipeline.retriever.search("Berlin Plus agreement of 2002", k=4, mode=mode)
+    assert any("Berlin Plus agreement of 2002" in p.chunk.text for p in passages)
+
+
+def test_hybrid_passages_carry_offsets_into_the_original(pipeline):
+    passages = pipeline.retriever.search("Enhanced Forward Presence battlegroups", k=5)
+    assert len(passages) == 5
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    for p in passages:
+        assert original(p.chunk.source)[p.chunk.start : p.chunk.end] == p.chunk.text
+
+
+def test_source_filter(pipeline):
+    source = "corpus/nato-relations-with-the-european-union.txt"
+    passages = pipeline.retriever.search("Article 5 collective defense", k=6, sources=[source])
+    assert passages and {p.chunk.source for p in passages} == {source}
+
+
+def test_unknown_mode_lists_valid_ones(pipeline):
+    with pytest.raises(UnknownName, match="bm25, dense, hybrid"):
+        pipeline.retriever.search("x", mode="magic")
+
+
+def test_langchain_retriever_adapter(pipeline):
+    docs = ChunkRetriever(hybrid=pipeline.retriever, k=3).invoke("Partnership for Peace")
+    assert len(docs) == 3 and all(d.metadata["source"].startswith("corpus/") for d in docs)
+    assert any("Partnership for Peace" in d.page_content for d in docs)
+
+
+@pytest.mark.parametrize(
+    "question, must_contain",
+    [
+        ("When was NATO established?", "1949"),
+        ("Which agreement of 2002 facilitated NATO-EU cooperation?", "Berlin Plus"),
+        ("When was Article 5 invoked for the first time?", "9/11"),
+        ("What does the Partnership for Peace program do?", "Partnership for Peace"),
+    ],
+)
+def test_extractive_answer_holds_the_fact_and_cites_it_exactly(pipeline, question, must_contain):
+    answer = pipeline.answer(question)
+    assert not answer.refused
+    assert must_contain in answer.answer
+    assert answer.citations and all(s.citations for s in answer.sentences)
+    for citation in answer.citations:
+        assert original(citation.source)[citation.start : citation.end] == citation.text
+        assert citation.notice and "AI" in citation.notice
+    for sentence in answer.sentences:  # each sentence is the quoted span it cites
+        assert sentence.text in [c.text for c in answer.citations if c.id in sentence.citations]
+    assert answer.answer.rstrip().endswith("]")
+
+
+def test_unanswerable_question_is_refused_with_closest_passages(pipeline):
+    answer = pipeline.answer("How many troops took part in the Steadfast Defender exercise?")
+    assert answer.refused and answer.answer == REFUSAL
+    assert not answer.citations and len(answer.passages) == pipeline.settings.top_k
+
+
+def test_off_topic_question_is_refused(pipeline):
+    assert pipeline.answer("What is the best recipe for banana bread?").refused
+
+
+def test_follow_up_is_condensed_and_answered(pipeline):
+    history = [{"role": "user", "content": "What is NATO?"}, {"role": "assistant", "content": "NATO is a defense alliance. [1]"}]
+    answer = pipeline.answer("When was it established?", history=history)
+    assert answer.standalone_question == "When was NATO established?"
+    assert "1949" in answer.answer and not answer.refused
+
+
+@pytest.mark.parametrize(
+    "question, history, expected",
+    [
+        ("What is NATO?", [], "What is NATO?"),
+        ("When was it founded?", [{"role": "user", "content": "What is NATO?"}], "When was NATO founded?"),
+        ("What are its goals?", [{"role": "user", "content": "Tell me about the Partnership for Peace"}], "What are Partnership for Peace’s goals?"),
+        ("And the EU?", [{"role": "user", "content": "What role does NATO play in crisis management?"}], "And the EU? (following up on: What role does NATO play in crisis management?)"),
+        ("Why did NATO intervene in Kosovo?", [{"role": "user", "content": "What is the EU?"}], "Why did NATO intervene in Kosovo?"),
+    ],
+)
+def test_condense(question, history, expected):
+    assert condense(question, history) == expected
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "?!?", "x" * 2001])
+def test_bad_questions_raise_with_a_fix(pipeline, question):
+    with pytest.raises(BadQuestion):
+        pipeline.answer(question)
+
+
+def test_timings_cover_every_stage(pipeline):
+    answer = pipeline.answer("What is Berlin Plus?")
+    assert {"retrieve", "rank", "generate", "cite", "total"} <= set(answer.timings_ms)
+    assert answer.timings_ms["total"] >= answer.timings_ms["retrieve"] > 0
