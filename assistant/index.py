@@ -192,6 +192,17 @@ class Index:
         """Manifest entries of the ingested documents, by source name."""
         return read_manifest(self.settings).get("documents", {})
 
+    def document_text(self, source: str) -> str:
+        """Full text of an ingested document, the text its offsets point into.
+
+        Only names in the manifest resolve, and only to the copy the index keeps, so no
+        parameter can read any other file (no path traversal).
+        """
+        entry = self.documents().get(source)
+        if entry is None:
+            raise AssistantError(f"no document named {source!r} in the index; pick one of the listed sources")
+        return (self.settings.db_dir / "docs" / f"{entry['sha256']}.txt").read_text(encoding="utf-8")
+
     def ids_for(self, sources: list[str]) -> set[str]:
         """Chunk ids of the given documents (for filtering the keyword index)."""
         documents = self.documents()

@@ -68,11 +68,14 @@ class Pipeline:
         *_, final = self.stream(question, **kwargs)
         return final
 
-    def stream(self, question: str, *, history: list[dict] | tuple = (), k: int | None = None, backend: str | None = None, sources: list[str] | None = None) -> Iterator[str | Answer]:
-        """Draft pieces (str) as the backend writes them, then the checked `Answer` last."""
+    def stream(self, question: str, *, history: list[dict] | tuple = (), k: int | None = None, backend: str | None = None, sources: list[str] | None = None, standalone: str | None = None) -> Iterator[str | Answer]:
+        """Draft pieces (str) as the backend writes them, then the checked `Answer` last.
+
+        `standalone` replaces the condensed question (a user editing what was searched for).
+        """
         clock = _Clock()
         question = clean_question(question, self.settings.max_question_chars)
-        standalone = condense(question, list(history))
+        standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else condense(question, list(history))
         clock.lap("condense")
         passages = self.retriever.search(standalone, k=k, sources=sources)
         clock.lap("retrieve")

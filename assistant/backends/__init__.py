@@ -31,6 +31,11 @@ def _extractive(settings: Settings) -> AnswerBackend:
 BACKENDS: dict[str, Callable[[Settings], AnswerBackend]] = {"extractive": _extractive}
 
 
+def available_backends(settings: Settings) -> dict[str, str | None]:
+    """Every backend name -> None when it can run here, else the reason it cannot (with the fix)."""
+    return {name: None for name in BACKENDS}
+
+
 def get_backend(name: str, settings: Settings) -> AnswerBackend:
     """The backend called `name`; an unknown name lists the valid ones."""
     if name not in BACKENDS:
