@@ -29,6 +29,9 @@ class Failure:
     reason: str
 
 
+MAX_FILE_MB = 20  # larger files would take hours to embed on a laptop; split them first
+
+
 def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Failure]]:
     """Supported files under `paths`; a folder's files are named `<folder>/<relative path>`."""
     found: list[SourceFile] = []
@@ -55,16 +58,33 @@ def _walk(root: Path, failures: list[Failure]) -> list[SourceFile]:
             path = Path(folder) / name
             if path.suffix.lower() not in SUPPORTED or name.startswith("."):
                 continue
-            source = f"{root.resolve().name}/{path.relative_to(base).as_posix()}"
-            if path.is_symlink() and not path.resolve().is_relative_to(base):
-                failures.append(Failure(source, "symlink points outside the folder; skipped"))
+            source = f"{base.name}/{path.relative_to(base).as_posix()}"
+            problem = _link_problem(path, base)
+            if problem:
+                failures.append(Failure(source, problem))
                 continue
             files.append(SourceFile(path, source))
     return files
 
 
-def read_text(path: Path) -> str:
+def _link_problem(path: Path, base: Path) -> str | None:
+    """Why a symlink cannot be ingested (a loop, a dangling link, a target outside the folder)."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "broken or looping symlink; skipped"
+    if not target.is_relative_to(base):
+        return "symlink points outside the folder; skipped"
+    return None
+
+
+def read_text(path: Path, max_mb: float = MAX_FILE_MB) -> str:
     """The document text of `path`; raises ValueError with a user-facing reason."""
+    size_mb = path.stat().st_size / 1e6
+    if size_mb > max_mb:
+        raise ValueError(f"{size_mb:.1f} MB is over the {max_mb:g} MB limit; split the file into smaller documents")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return _read_pdf(path)
