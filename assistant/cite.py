@@ -20,6 +20,18 @@ _SENTENCE_END = re.compile(
 )
 
 
+LITERAL = "\u2060"  # WORD JOINER: invisible, and it breaks the marker pattern
+
+
+def literal(text: str) -> str:
+    """Quote document text in a draft so that markers inside it stay text, not citations.
+
+    >>> split_cited(literal("Founded by twelve countries [2].") + " [1]")
+    [('Founded by twelve countries [2].', (1,))]
+    """
+    return re.sub(r"([\[【])(?=\s*\d)", "\\1" + LITERAL, text)
+
+
 def split_cited(draft: str) -> list[tuple[str, tuple[int, ...]]]:
     """Sentences of a draft answer with the marker numbers each carries (markers removed)."""
     pieces, start = [], 0
@@ -30,7 +42,7 @@ def split_cited(draft: str) -> list[tuple[str, tuple[int, ...]]]:
     out = []
     for piece in pieces:
         ids = tuple(int(n) for group in MARKER.findall(piece) for n in re.split(r"[,;]", "".join(group)))
-        text = re.sub(r"\s+([.!?,;:])", r"\1", re.sub(r"\s+", " ", MARKER.sub("", piece))).strip()
+        text = re.sub(r"\s+([.!?,;:])", r"\1", re.sub(r"\s+", " ", MARKER.sub("", piece))).strip().replace(LITERAL, "")
         if text:
             out.append((text, ids))
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from assistant.cite import literal
 from assistant.evidence import ScoredSentence
 from assistant.index import terms_of
 from assistant.types import Passage
@@ -24,7 +25,7 @@ class ExtractiveBackend:
 
     def stream(self, question: str, passages: list[Passage], evidence: list[ScoredSentence]) -> Iterator[str]:
         for sentence in choose(evidence, self.max_sentences):
-            yield f"{sentence.text} [{sentence.passage + 1}] "
+            yield f"{literal(sentence.text)} [{sentence.passage + 1}] "
 
 
 def choose(evidence: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
