@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last guard: a bug must still not print a traceback at a user
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc}. Set ASSISTANT_DEBUG=1 to see the traceback and report it.", file=sys.stderr)
+        return 1
 
 
 def _ask(args: argparse.Namespace, settings) -> int:
