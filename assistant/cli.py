@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--chroma-host", help="Chroma server host (instead of the index folder)")
         sub.add_argument("--chroma-port", type=int, help="Chroma server port")
         sub.add_argument("--model-path", type=Path, help="GGUF file for the local backend")
+        sub.add_argument("--openai-base-url", help="OpenAI-compatible endpoint for the openai backend (env OPENAI_BASE_URL); the key only from OPENAI_API_KEY")
+        sub.add_argument("--openai-model", help="model name sent to that endpoint")
     return parser
 
 
@@ -45,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(
             db_dir=args.db_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port, model_path=args.model_path,
+            openai_base_url=args.openai_base_url, openai_model=args.openai_model,
             host=getattr(args, "host", None), port=getattr(args, "port", None), backend=getattr(args, "backend", None),
         )
         if args.command == "settings":
@@ -110,13 +113,14 @@ def _consume(stream, echo: bool) -> Answer:
 
 
 def format_answer(answer: Answer) -> str:
-    """The answer, then its numbered sources with the quoted span."""
-    lines = [answer.answer, ""]
+    """The answer (after a notice, if any), then its numbered sources with the quoted span."""
+    lines = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.answer, ""]
     if answer.citations:
         lines.append("Sources:")
         for c in answer.citations:
             where = " > ".join(part for part in (c.title, c.section) if part)
-            lines.append(f"[{c.id}] {where} ({c.source}, characters {c.start}-{c.end})\n    “{c.text}”")
+            unsupported = " [does not support the sentence citing it]" if c.supported is False else ""
+            lines.append(f"[{c.id}] {where} ({c.source}, characters {c.start}-{c.end}){unsupported}\n    “{c.text}”")
     elif answer.passages:
         lines.append("Closest passages:")
         for i, p in enumerate(answer.passages, start=1):

@@ -43,4 +43,11 @@ class BadInputFile(AssistantError):
 
 
 class BackendUnavailable(AssistantError):
-    """An answer backend cannot run here (package or model file missing, server down)."""
+    """An answer backend cannot run here (package or model file missing, nothing configured)."""
+
+
+class BackendFailed(AssistantError):
+    """A language model failed while answering (server down, too slow, garbage, stream cut).
+
+    The pipeline catches it and answers extractively, with a notice; users never see it raised.
+    """

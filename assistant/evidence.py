@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.guard import addresses_assistant
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
 
@@ -70,7 +71,7 @@ def candidate_sentences(passages: list[Passage]) -> list[tuple[int, int, int, st
         chunk = passage.chunk
         for start, end in sentence_spans(chunk.text):
             text = chunk.text[start:end]
-            if len(text) >= MIN_SENTENCE_CHARS:
+            if len(text) >= MIN_SENTENCE_CHARS and not addresses_assistant(text):  # never quote an injection
                 out.append((index, chunk.start + start, chunk.start + end, text))
     return out
 
@@ -80,7 +81,7 @@ def score_sentences(question: str, passages: list[Passage], embeddings, keyword)
     candidates = candidate_sentences(passages)
     if not candidates:
         return []
-    vectors = _embed(embeddings, tuple([question] + [c[3] for c in candidates]))
+    vectors = embed_texts(embeddings, tuple([question] + [c[3] for c in candidates]))
     semantic = vectors[1:] @ vectors[0]
     terms = _weighted_terms(question, keyword)
     kind = question_type(question)
@@ -91,7 +92,7 @@ def score_sentences(question: str, passages: list[Passage], embeddings, keyword)
     return sorted(scored, key=lambda x: -x.score)
 
 
-def _embed(embeddings, texts: tuple[str, ...]) -> np.ndarray:
+def embed_texts(embeddings, texts: tuple[str, ...]) -> np.ndarray:
     """Normalised vectors, each text embedded once per process (passages recur across questions)."""
     missing = [t for t in dict.fromkeys(texts) if t not in _VECTOR_CACHE]
     if missing:

@@ -1,25 +1,20 @@
 """Access to the index: a Chroma collection (embedded or server) plus a BM25 keyword index.
 
 The collection's metadata records how it was built (embedder, dimension, chunker), and
-`open_index` refuses a collection built with another embedder. The keyword index is
-built once per ingest from the collection's own documents and saved beside the manifest.
+`open_index` refuses a collection built with another embedder. The keyword index
+(`assistant.keyword`) is derived from the collection and checked against it on open.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from assistant.errors import AssistantError, EmbedderMismatch, IndexMissing
+from assistant.keyword import PAGE, KeywordIndex, ensure_keyword_index, terms_of  # noqa: F401  (KeywordIndex, terms_of: re-exported)
 from assistant.settings import Settings
 from assistant.types import Chunk
-
-KEYWORD_FILES = ("params.index.json", "ids.json")
 
 
 def chroma_client(settings: Settings):
@@ -87,89 +82,6 @@ def chunk_metadata(chunk: Chunk) -> dict:
     }
 
 
-class KeywordIndex:
-    """BM25 (bm25s, English stopwords, Snowball stemming) over the chunk texts, position -> chunk id."""
-
-    def __init__(self, bm25, ids: list[str]):
-        self.bm25, self.ids = bm25, ids
-
-    @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
-        import bm25s
-
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
-        bm25 = bm25s.BM25()
-        bm25.index(tokens, show_progress=False)
-        return cls(bm25, list(ids))
-
-    def save(self, folder: Path) -> None:
-        """Write atomically enough for readers: files go to a sibling folder, then swap names."""
-        import shutil
-
-        staging = folder.with_name(folder.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        self.bm25.save(str(staging))
-        (staging / "ids.json").write_text(json.dumps(self.ids))
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
-
-    @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex":
-        import bm25s
-
-        if not all((folder / name).exists() for name in KEYWORD_FILES):
-            raise IndexMissing.at(str(folder))
-        bm25 = bm25s.BM25.load(str(folder), mmap=True)
-        return cls(bm25, json.loads((folder / "ids.json").read_text()))
-
-    def terms(self, text: str) -> list[str]:
-        """The stemmed, stopword-free tokens BM25 sees in `text`."""
-        return list(terms_of(text))
-
-    def idf(self, term: str) -> float:
-        """BM25's inverse document frequency of `term` (highest for terms no chunk has)."""
-        token = self.bm25.vocab_dict.get(term)
-        indptr = self.bm25.scores["indptr"]
-        df = 0 if token is None else int(indptr[token + 1] - indptr[token])
-        n = len(self.ids)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def scores(self, query: str, allowed: set[str] | None = None) -> np.ndarray:
-        """BM25 score of every chunk for `query` (zero where filtered out)."""
-        known = [t for t in self.terms(query) if t in self.bm25.vocab_dict]
-        if not known or not self.ids:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        mask = None
-        if allowed is not None:
-            mask = np.array([chunk_id in allowed for chunk_id in self.ids], dtype=np.float32)
-        return self.bm25.get_scores(known, weight_mask=mask)
-
-    def top(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """The `k` best (chunk id, score) pairs with a positive score, best first."""
-        scores = self.scores(query, allowed)
-        k = min(k, len(scores))
-        if k == 0:
-            return []
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best])]
-        return [(self.ids[i], float(scores[i])) for i in best if scores[i] > 0]
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=50_000)
-def terms_of(text: str) -> tuple[str, ...]:
-    """Stemmed, stopword-free tokens of `text`, as BM25 indexes them."""
-    import bm25s
-
-    return tuple(bm25s.tokenize([text], stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)[0])
-
-
 @dataclass
 class Index:
     """An opened index: the Chroma collection and the keyword index built from it."""
@@ -189,24 +101,57 @@ class Index:
         return {i: chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def documents(self) -> dict[str, dict]:
-        """Manifest entries of the ingested documents, by source name."""
-        return read_manifest(self.settings).get("documents", {})
+        """Manifest entries of the ingested documents, by source name.
+
+        A host that did not ingest (another app instance of a Chroma server) has no manifest:
+        it lists the documents the server's chunks name, with their title and notice.
+        """
+        manifest = read_manifest(self.settings)
+        return manifest.get("documents", {}) if manifest else documents_from_chunks(self.collection)
 
     def document_text(self, source: str) -> str:
         """Full text of an ingested document, the text its offsets point into.
 
-        Only names in the manifest resolve, and only to the copy the index keeps, so no
-        parameter can read any other file (no path traversal).
+        Only names in the index resolve, and only to the copy the index keeps, so no
+        parameter can read any other file (no path traversal). Without the ingesting host's
+        copy, the text is rebuilt from the document's chunks at their offsets (what lay
+        between chunks, such as headings, is left blank), so every citation still points right.
         """
         entry = self.documents().get(source)
         if entry is None:
             raise AssistantError(f"no document named {source!r} in the index; pick one of the listed sources")
-        return (self.settings.db_dir / "docs" / f"{entry['sha256']}.txt").read_text(encoding="utf-8")
+        kept = self.settings.db_dir / "docs" / f"{entry.get('sha256')}.txt"
+        if kept.exists():
+            return kept.read_text(encoding="utf-8")
+        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        return text_from_chunks([chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])])
 
     def ids_for(self, sources: list[str]) -> set[str]:
-        """Chunk ids of the given documents (for filtering the keyword index)."""
-        documents = self.documents()
-        return {i for s in sources for i in documents.get(s, {}).get("chunk_ids", [])}
+        """Chunk ids of the given documents (for filtering the keyword index), asked of Chroma."""
+        return set(self.collection.get(where={"source": {"$in": list(sources)}}, include=[])["ids"])
+
+
+def text_from_chunks(chunks: list[Chunk]) -> str:
+    """A document's text rebuilt from its chunks, each at its own offsets, blanks between.
+
+    >>> text_from_chunks([Chunk("b", "s", "", "", 9, 12, "two"), Chunk("a", "s", "", "", 0, 3, "One")])
+    'One      two'
+    """
+    text = [" "] * max((c.end for c in chunks), default=0)
+    for chunk in chunks:
+        text[chunk.start : chunk.end] = chunk.text
+    return "".join(text)
+
+
+def documents_from_chunks(collection) -> dict[str, dict]:
+    """Source -> {title, notice, chunk_ids}, read from the chunks' metadata page by page."""
+    found: dict[str, dict] = {}
+    for offset in range(0, collection.count(), PAGE):
+        got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+        for chunk_id, meta in zip(got["ids"], got["metadatas"]):
+            entry = found.setdefault(meta["source"], {"title": meta.get("title", ""), "notice": meta.get("notice", ""), "chunk_ids": []})
+            entry["chunk_ids"].append(chunk_id)
+    return found
 
 
 def read_manifest(settings: Settings) -> dict:
@@ -232,4 +177,4 @@ def open_index(settings: Settings, dim: int) -> Index:
     check_embedder(collection.metadata or {}, settings, dim, where)
     if collection.count() == 0:
         raise IndexMissing.at(where)
-    return Index(collection, KeywordIndex.load(settings.keyword_dir), settings)
+    return Index(collection, ensure_keyword_index(collection, settings.keyword_dir), settings)

@@ -1,6 +1,8 @@
 """Keep every library offline: no model-hub downloads, no analytics, no telemetry.
 
 Imported first by every entry package, before any library that reads these variables.
+Also lets idle OpenMP threads sleep instead of spinning: on a laptop whose cores other
+programs share, spinning threads made one query embedding take ~0.8 s instead of ~40 ms.
 """
 
 import os
@@ -14,6 +16,7 @@ OFFLINE_ENV = {
     "TOKENIZERS_PARALLELISM": "false",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
+    "OMP_WAIT_POLICY": "PASSIVE",
 }
 
 for _key, _value in OFFLINE_ENV.items():

@@ -1,7 +1,7 @@
 """The one answer path shared by the CLI, the UI and the eval.
 
 question -> condense (history) -> retrieve -> score evidence -> refuse, or draft with a
-backend -> pin citations -> `Answer`.
+backend -> verify each sentence against its cited span -> number citations -> `Answer`.
 """
 
 from __future__ import annotations
@@ -11,19 +11,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from assistant import cite
+from assistant import cite, prompts
 from assistant.backends import AnswerBackend, get_backend
-from assistant.condense import condense
 from assistant.embeddings import dimension, get_embeddings
-from assistant.errors import BadQuestion, IndexMissing
+from assistant.errors import BackendFailed, BadQuestion, IndexMissing
 from assistant.evidence import score_sentences
 from assistant.index import Index, open_index
 from assistant.prompts import REFUSAL
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Passage
+from assistant.verify import verify
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_NO_ANSWER = re.compile(r"\bsources? (do|does)(n['’]t| not) (answer|contain the answer)", re.IGNORECASE)  # prompts.NO_ANSWER
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -72,34 +73,74 @@ class Pipeline:
         """Draft pieces (str) as the backend writes them, then the checked `Answer` last.
 
         `standalone` replaces the condensed question (a user editing what was searched for).
+        A language model that fails, or whose answer the sources do not support, gives way to
+        the extractive answer, with `Answer.notice` saying why.
         """
         clock = _Clock()
         question = clean_question(question, self.settings.max_question_chars)
-        standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else condense(question, list(history))
+        chosen = self.backend(backend)
+        clock.lap("backend")  # loads a local model on first use
+        standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else chosen.condense(question, list(history))
         clock.lap("condense")
         passages = self.retriever.search(standalone, k=k, sources=sources)
         clock.lap("retrieve")
         evidence = score_sentences(question if standalone == question else standalone, passages, self.embeddings, self.index.keyword)
         clock.lap("rank")
-        chosen = self.backend(backend)
         strength = evidence[0].score if evidence else 0.0
+        reply = _Reply(question, standalone, tuple(passages), strength)
         if strength < self.settings.refusal_threshold:
             yield REFUSAL
-            yield Answer(question, standalone, REFUSAL, True, (), tuple(passages), timings_ms=clock.done(), backend=chosen.name, evidence_score=strength)
+            yield reply.refusal(clock, chosen.name)
             return
-        draft = []
-        for piece in chosen.stream(standalone, passages, evidence):
-            draft.append(piece)
-            yield piece
+        draft, notice = [], ""
+        try:
+            for piece in cite.clean_stream(chosen.stream(standalone, passages, evidence), len(passages)):
+                draft.append(piece)
+                yield piece
+        except BackendFailed as exc:
+            notice = prompts.FALLBACK_NOTICE.format(backend=chosen.name, reason=exc)
         clock.lap("generate")
-        yield self._finish(question, standalone, "".join(draft), passages, clock, chosen.name, strength)
+        claims = verify("".join(draft), passages, self.embeddings, self.settings.support_threshold)
+        notice = notice or _rejection(chosen.name, "".join(draft), claims)
+        if notice:
+            chosen = self.backend("extractive")
+            claims = verify("".join(chosen.stream(standalone, passages, evidence)), passages, self.embeddings, self.settings.support_threshold)
+        clock.lap("verify")
+        yield reply.checked(claims, clock, chosen.name, notice)
 
-    def _finish(self, question: str, standalone: str, draft: str, passages: list[Passage], clock: "_Clock", backend: str, strength: float) -> Answer:
-        sentences, citations = cite.attach_citations(draft, passages)
+
+def says_no_answer(text: str) -> bool:
+    """True when a model sentence is the instructed "the sources do not answer" reply."""
+    return bool(_NO_ANSWER.search(text))
+
+
+def _rejection(backend: str, draft: str, claims: list[cite.Claim]) -> str:
+    """Why a language model's draft is not used (its notice), or "" when it is."""
+    if backend == "extractive" or any(c.supported for c in claims) or says_no_answer(draft):
+        return ""
+    return (prompts.UNSUPPORTED_NOTICE if draft.strip() else prompts.EMPTY_NOTICE).format(backend=backend)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """What every answer to one question shares; builds the final `Answer`."""
+
+    question: str
+    standalone: str
+    passages: tuple[Passage, ...]
+    strength: float
+
+    def refusal(self, clock: "_Clock", backend: str, notice: str = "") -> Answer:
+        return Answer(self.question, self.standalone, REFUSAL, True, (), self.passages, timings_ms=clock.done(), backend=backend, notice=notice, evidence_score=self.strength)
+
+    def checked(self, claims: list[cite.Claim], clock: "_Clock", backend: str, notice: str) -> Answer:
+        """The answer from verified claims; a refusal when no sentence is supported."""
+        sentences, citations = cite.number_citations([c for c in claims if not says_no_answer(c.text)], list(self.passages))
         clock.lap("cite")
-        if not any(s.citations for s in sentences):
-            return Answer(question, standalone, REFUSAL, True, (), tuple(passages), timings_ms=clock.done(), backend=backend, evidence_score=strength)
-        return Answer(question, standalone, cite.render(sentences), False, tuple(citations), tuple(passages), tuple(sentences), clock.done(), backend, evidence_score=strength)
+        if not any(s.supported for s in sentences):
+            return self.refusal(clock, backend, notice)
+        text = cite.render(sentences)
+        return Answer(self.question, self.standalone, text, False, tuple(citations), self.passages, tuple(sentences), clock.done(), backend, notice, self.strength)
 
 
 class _Clock:

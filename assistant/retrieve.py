@@ -62,7 +62,8 @@ class HybridRetriever:
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         missing = [i for i in best if i not in dense]
         dense.update(self._fetch(missing, vector))
-        return [Passage(dense[i][0], fused[i], dense[i][1]) for i in best]
+        # An id the keyword index still has but Chroma no longer does (a re-ingest while serving) is skipped.
+        return [Passage(dense[i][0], fused[i], dense[i][1]) for i in best if i in dense]
 
     def _dense(self, vector: np.ndarray, sources: list[str] | None) -> dict[str, tuple[Chunk, float]]:
         """Chunk id -> (chunk, cosine similarity), best first."""

@@ -53,10 +53,15 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, description="API key; default: OPENAI_API_KEY. Never printed.")
     llm_timeout: float = Field(60.0, description="Seconds before a language-model call is abandoned for the extractive answer.")
     max_new_tokens: int = Field(256, description="Most tokens a language model may write per answer.")
+    llm_temperature: float = Field(0.0, description="Sampling temperature of the language-model backends (0 = deterministic).")
+    llm_context: int = Field(4096, description="Context window in tokens for the local backend (prompt plus answer).")
+    support_threshold: float = Field(0.57, description="Support score at or above which a cited sentence counts as supported (maximises balanced accuracy on pairs built from eval/questions.jsonl; see assistant/verify.py).")
 
     # app
     host: str = Field("127.0.0.1", description="Address the app binds to.")
     port: int = Field(7860, description="Port the app listens on.")
+    auth_username: str | None = Field(None, description="With auth_password: the app asks for this user name and password.")
+    auth_password: SecretStr | None = Field(None, description="With auth_username: the app's password. Never printed.")
     feedback_file: Path = Field(REPO_ROOT / "feedback.jsonl", description="Where thumbs up/down on answers are appended.")
 
     @property

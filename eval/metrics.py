@@ -11,6 +11,9 @@ import re
 import string
 from collections import Counter
 from difflib import SequenceMatcher
+from typing import Callable
+
+Judge = Callable[[str, str], bool]  # judge(sentence, cited_text) -> does the text support the sentence?
 
 COVER_SHARE = 0.6  # share of a quote a passage must hold when a chunk boundary cuts it
 
@@ -42,11 +45,13 @@ def first_relevant_rank(passages: list[str], evidence: list[str]) -> int | None:
 
 
 def recall_at(passages: list[str], evidence: list[str], k: int) -> float:
+    """1.0 when one of the top `k` passages holds an evidence quote."""
     rank = first_relevant_rank(passages, evidence)
     return 1.0 if rank is not None and rank <= k else 0.0
 
 
 def reciprocal_rank(passages: list[str], evidence: list[str]) -> float:
+    """1 / rank of the first passage holding an evidence quote; 0.0 when none does."""
     rank = first_relevant_rank(passages, evidence)
     return 1.0 / rank if rank else 0.0
 
@@ -98,6 +103,47 @@ def token_f1(answer: str, reference: str) -> float:
         return 0.0
     precision, recall = common / len(a), common / len(r)
     return 2 * precision * recall / (precision + recall)
+
+
+def contained(sentence: str, cited: str) -> bool:
+    """The strictest support judge: the cited text holds the sentence word for word.
+
+    >>> contained("NATO was founded in 1949.", "In short, NATO was founded in 1949. It grew.")
+    True
+    """
+    return normalise(sentence).rstrip(".!?") in normalise(cited)
+
+
+def citation_recall(sentences: list[tuple[str, list[str]]], judge: Judge) -> float:
+    """ALCE citation recall: share of sentences that their cited texts, joined, support.
+
+    `sentences` pairs each answer sentence with the texts it cites; uncited ones count as
+    unsupported.
+    >>> citation_recall([("A b.", ["A b."]), ("C d.", [])], contained)
+    0.5
+    """
+    if not sentences:
+        return 0.0
+    return sum(bool(cited) and judge(text, " ".join(cited)) for text, cited in sentences) / len(sentences)
+
+
+def citation_precision(sentences: list[tuple[str, list[str]]], judge: Judge) -> float:
+    """ALCE citation precision: share of citations that support their sentence.
+
+    A citation counts when its sentence is supported by all its citations together and it
+    either supports the sentence alone or is needed (the others without it do not).
+    >>> citation_precision([("A b.", ["A b.", "unrelated"])], contained)
+    0.5
+    """
+    precise = total = 0
+    for text, cited in sentences:
+        total += len(cited)
+        if not cited or not judge(text, " ".join(cited)):
+            continue
+        for i, one in enumerate(cited):
+            rest = cited[:i] + cited[i + 1 :]
+            precise += judge(text, one) or not (rest and judge(text, " ".join(rest)))
+    return precise / total if total else 0.0
 
 
 def citations_hold_evidence(citation_texts: list[str], evidence: list[str]) -> float:

@@ -11,12 +11,14 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from filelock import FileLock, Timeout
 
 from assistant.embeddings import dimension, get_embeddings
 from assistant.errors import AssistantError
 from assistant.index import read_manifest
+from assistant.keyword import keyword_is_current
 from assistant.settings import Settings
 from assistant.types import Chunk
 from ingest import store
@@ -46,36 +48,72 @@ class IngestReport:
         )
 
 
+@dataclass(frozen=True)
+class TextDocument:
+    """A document in memory: `source` names it in the index, offsets point into `text`.
+
+    `title` is used when the text has no title line of its own; `path` is only recorded.
+    """
+
+    source: str
+    text: str
+    title: str = ""
+    path: str = ""
+
+
 def ingest(paths: list[Path], settings: Settings, *, reset: bool = False, prune: bool = False, embeddings=None, progress: bool = True) -> IngestReport:
     """Bring the index in line with the documents under `paths`; safe to re-run at any time."""
+    files, failures = discover(paths)
+    return _locked(settings, _read_files(files, failures), failures, len(files), reset, prune, embeddings, progress)
+
+
+def ingest_documents(documents: Iterable[TextDocument], settings: Settings, *, reset: bool = False, prune: bool = False, embeddings=None, progress: bool = True) -> IngestReport:
+    """`ingest` for documents already in memory (e.g. a dataset's paragraphs); same guarantees."""
+    documents = list(documents)
+    return _locked(settings, documents, [], len(documents), reset, prune, embeddings, progress)
+
+
+def _locked(settings: Settings, documents, failures: list[Failure], total: int, *options) -> IngestReport:
     settings.db_dir.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(settings.db_dir / "ingest.lock", timeout=0):
-            return _ingest_locked(paths, settings, reset, prune, embeddings, progress)
+            return _ingest_locked(documents, failures, total, settings, *options)
     except Timeout:
         raise AssistantError(f"another ingest is writing to {settings.db_dir}; wait for it to finish, then run again") from None
 
 
-def _ingest_locked(paths, settings, reset, prune, embeddings, progress) -> IngestReport:
+def _read_files(files: list[SourceFile], failures: list[Failure]) -> Iterator[TextDocument]:
+    """Each readable file as a `TextDocument`; unreadable ones are added to `failures`."""
+    for file in files:
+        try:
+            text = read_text(file.path)
+        except (OSError, ValueError) as exc:
+            failures.append(Failure(file.source, str(exc)))
+            continue
+        yield TextDocument(file.source, text, file.path.stem.replace("-", " ").replace("_", " "), str(file.path.resolve()))
+
+
+def _ingest_locked(documents, failures, total, settings, reset, prune, embeddings, progress) -> IngestReport:
     began = time.perf_counter()
-    report = IngestReport()
-    documents: dict = {} if reset else dict(read_manifest(settings).get("documents", {}))
-    files, report.failures = discover(paths)
+    report = IngestReport(failures=failures)
+    entries: dict = {} if reset else dict(read_manifest(settings).get("documents", {}))
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
     fresh: list[Chunk] = []
     stale: list[str] = []
-    for file in _progress(files, progress):
-        entry = _ingest_file(file, documents.get(file.source), splitter, settings, report)
+    seen: set[str] = set()
+    for document in _progress(documents, total, progress):
+        seen.add(document.source)
+        entry = _ingest_document(document, entries.get(document.source), splitter, settings, report)
         if entry is None:
             continue
-        old_ids = set(documents.get(file.source, {}).get("chunk_ids", []))
+        old_ids = set(entries.get(document.source, {}).get("chunk_ids", []))
         fresh.extend(c for c in entry.pop("_chunks", []) if c.chunk_id not in old_ids)
         stale.extend(old_ids - set(entry["chunk_ids"]))
-        documents[file.source] = entry
+        entries[document.source] = entry
     if prune:
-        present = {f.source for f in files} | {f.source for f in report.failures}
-        for source in sorted(set(documents) - present):
-            stale.extend(documents.pop(source)["chunk_ids"])
+        present = seen | {f.source for f in report.failures}
+        for source in sorted(set(entries) - present):
+            stale.extend(entries.pop(source)["chunk_ids"])
             report.removed.append(source)
     # The embedder takes seconds to load: an unchanged corpus never loads it.
     if fresh or reset:
@@ -84,36 +122,32 @@ def _ingest_locked(paths, settings, reset, prune, embeddings, progress) -> Inges
     store.embed_and_upsert(collection, fresh, embeddings, settings.embed_batch_size, progress)
     store.delete_ids(collection, sorted(stale))
     report.embedded = len(fresh)
-    keep = {i for d in documents.values() for i in d["chunk_ids"]}
-    if fresh or stale or reset or not (settings.keyword_dir / "ids.json").exists():
+    keep = {i for d in entries.values() for i in d["chunk_ids"]}
+    if fresh or stale or reset or not keyword_is_current(collection, settings.keyword_dir):
         store.rebuild_keyword_index(collection, keep, settings.keyword_dir)
-    store.write_json_atomic(settings.manifest_path, {"version": MANIFEST_VERSION, **settings.chunker_config(), "embedding_model": settings.embedding_model, "documents": documents})
+    store.write_json_atomic(settings.manifest_path, {"version": MANIFEST_VERSION, **settings.chunker_config(), "embedding_model": settings.embedding_model, "documents": entries})
     report.chunks = len(keep)
     report.seconds = time.perf_counter() - began
     return report
 
 
-def _ingest_file(file: SourceFile, known: dict | None, splitter, settings: Settings, report: IngestReport) -> dict | None:
-    """The manifest entry of one file (with its chunks under `_chunks` when it changed)."""
-    try:
-        text = read_text(file.path)
-    except (OSError, ValueError) as exc:
-        report.failures.append(Failure(file.source, str(exc)))
-        return None
+def _ingest_document(document: TextDocument, known: dict | None, splitter, settings: Settings, report: IngestReport) -> dict | None:
+    """The manifest entry of one document (with its chunks under `_chunks` when it changed)."""
+    text = document.text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if known and known.get("sha256") == digest:
-        report.unchanged.append(file.source)
+        report.unchanged.append(document.source)
         return dict(known)
-    parsed = parse_document(text, fallback_title=file.path.stem.replace("-", " ").replace("_", " "))
-    chunks = chunk_document(file.source, text, parsed, splitter)
+    parsed = parse_document(text, fallback_title=document.title)
+    chunks = chunk_document(document.source, text, parsed, splitter)
     if not chunks:
-        report.failures.append(Failure(file.source, "no content left after removing boilerplate"))
+        report.failures.append(Failure(document.source, "no content left after removing boilerplate"))
         return None
     store.save_document_text(settings.db_dir / "docs", digest, text)
-    (report.updated if known else report.added).append(file.source)
+    (report.updated if known else report.added).append(document.source)
     return {
         "sha256": digest,
-        "path": str(file.path.resolve()),
+        "path": document.path,
         "title": parsed.title,
         "notice": parsed.notice,
         "chunk_ids": [c.chunk_id for c in chunks],
@@ -121,7 +155,7 @@ def _ingest_file(file: SourceFile, known: dict | None, splitter, settings: Setti
     }
 
 
-def _progress(files: list[SourceFile], enabled: bool):
+def _progress(documents, total: int, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(files, desc="reading", unit="file", disable=not enabled or len(files) < 20)
+    return tqdm(documents, total=total, desc="reading", unit="file", disable=not enabled or total < 20)

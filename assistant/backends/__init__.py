@@ -1,7 +1,9 @@
 """Answer backends: the one factory that turns a backend name into an object.
 
 A backend writes a draft answer with `[n]` markers, n being the 1-based number of a
-retrieved passage; `assistant.cite` checks and pins those markers afterwards.
+retrieved passage; `assistant.verify` and `assistant.cite` check and pin those markers
+afterwards. `extractive` quotes sentences (no model), `local` runs a GGUF model with
+llama.cpp in-process, `openai` calls any OpenAI-compatible endpoint.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ class AnswerBackend(Protocol):
         """The draft answer, piece by piece (tokens or sentences), with `[n]` passage markers."""
         ...
 
+    def condense(self, question: str, history: list[dict]) -> str:
+        """The follow-up `question` rewritten to stand alone, given the conversation `history`."""
+        ...
+
 
 def _extractive(settings: Settings) -> AnswerBackend:
     from assistant.backends.extractive import ExtractiveBackend
@@ -28,12 +34,40 @@ def _extractive(settings: Settings) -> AnswerBackend:
     return ExtractiveBackend(max_sentences=settings.answer_sentences)
 
 
-BACKENDS: dict[str, Callable[[Settings], AnswerBackend]] = {"extractive": _extractive}
+def _local(settings: Settings) -> AnswerBackend:
+    from assistant.backends.local import local_backend
+
+    return local_backend(settings)
+
+
+def _openai(settings: Settings) -> AnswerBackend:
+    from assistant.backends.openai_api import openai_backend
+
+    return openai_backend(settings)
+
+
+def _local_problem(settings: Settings) -> str | None:
+    from assistant.backends.local import problem
+
+    return problem(settings)
+
+
+def _openai_problem(settings: Settings) -> str | None:
+    from assistant.backends.openai_api import problem
+
+    return problem(settings)
+
+
+BACKENDS: dict[str, Callable[[Settings], AnswerBackend]] = {"extractive": _extractive, "local": _local, "openai": _openai}
+PROBLEMS: dict[str, Callable[[Settings], str | None]] = {"extractive": lambda settings: None, "local": _local_problem, "openai": _openai_problem}
 
 
 def available_backends(settings: Settings) -> dict[str, str | None]:
-    """Every backend name -> None when it can run here, else the reason it cannot (with the fix)."""
-    return {name: None for name in BACKENDS}
+    """Every backend name -> None when it can run here, else the reason it cannot (with the fix).
+
+    Checks packages, model files and configuration only: no model is loaded, no server called.
+    """
+    return {name: PROBLEMS[name](settings) for name in BACKENDS}
 
 
 def get_backend(name: str, settings: Settings) -> AnswerBackend:

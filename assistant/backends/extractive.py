@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from assistant.cite import literal
+from assistant.condense import condense
 from assistant.evidence import ScoredSentence
 from assistant.index import terms_of
 from assistant.types import Passage
@@ -26,6 +27,10 @@ class ExtractiveBackend:
     def stream(self, question: str, passages: list[Passage], evidence: list[ScoredSentence]) -> Iterator[str]:
         for sentence in choose(evidence, self.max_sentences):
             yield f"{literal(sentence.text)} [{sentence.passage + 1}] "
+
+    def condense(self, question: str, history: list[dict]) -> str:
+        """The rule-based standalone question (see `assistant.condense`)."""
+        return condense(question, history)
 
 
 def choose(evidence: list[ScoredSentence], limit: int) -> list[ScoredSentence]:

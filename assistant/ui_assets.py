@@ -1,0 +1,163 @@
+"""The app's stylesheet and its one script, as constants (no files to package).
+
+`VIEWER_JS` runs once in the viewer component and handles clicks anywhere on the page:
+`[n]` links in answers show that source in the panel, "Open the article" buttons show the
+whole document in a dialog scrolled to the highlighted span, "Copy reference" copies, and a
+chat message's copy button copies the text the user sees instead of its HTML.
+"""
+
+VIEWER_HTML = """
+<div class="viewer-backdrop" hidden>
+  <div class="viewer" role="dialog" aria-modal="true" aria-label="Article viewer">
+    <div class="viewer-bar"><span>Whole article · the passage is highlighted</span>
+      <button class="viewer-close" type="button" aria-label="Close the article">✕ Close</button></div>
+    <div class="viewer-body"></div>
+  </div>
+</div>
+"""
+
+VIEWER_JS = r"""
+// one set of page-wide listeners, even if Gradio mounts this component again
+window.__assistantListeners?.abort();
+const listeners = new AbortController();
+window.__assistantListeners = listeners;
+const backdrop = element.querySelector('.viewer-backdrop');
+const body = element.querySelector('.viewer-body');
+const close = () => { backdrop.hidden = true; body.replaceChildren(); };
+
+function showCitation(turn, number) {
+  const panel = document.querySelector('#sources-panel');
+  if (!panel) return;
+  panel.querySelectorAll('section.turn').forEach(s => { s.hidden = s.dataset.turn !== turn; });
+  panel.querySelectorAll('.src.active').forEach(c => c.classList.remove('active'));
+  const card = panel.querySelector('#src-' + turn + '-' + number);
+  if (!card) return;
+  card.classList.add('active');
+  card.scrollIntoView({block: 'nearest'});
+}
+
+async function openArticle(button) {
+  backdrop.hidden = false;
+  body.textContent = 'Opening the article…';
+  try {
+    // the server escapes all document text; only its own <mark> and headings are markup
+    body.innerHTML = await server.article({source: button.dataset.source, start: Number(button.dataset.start), end: Number(button.dataset.end)});
+  } catch (error) {
+    body.textContent = 'The article could not be opened: ' + error;
+  }
+  const hit = body.querySelector('#hit');
+  if (hit) hit.scrollIntoView({block: 'center'});
+  element.querySelector('.viewer-close').focus();
+}
+
+async function copyReference(button) {
+  const text = button.dataset.copy;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (error) {  // no clipboard permission: select the text so Ctrl+C copies it
+    const range = document.createRange();
+    range.selectNodeContents(button.parentElement.querySelector('.ref-text'));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+  }
+  button.textContent = 'Copied ✓';
+  setTimeout(() => { button.textContent = 'Copy reference'; }, 1500);
+}
+
+function messageText(button) {
+  // the message a chat copy button belongs to is the last one before it in the page
+  const before = [...document.querySelectorAll('#chat [data-testid="bot"], #chat [data-testid="user"]')]
+    .filter(m => m.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return before.length ? before[before.length - 1].innerText.trim() : null;
+}
+
+async function copyMessage(button, text) {
+  try { await navigator.clipboard.writeText(text); } catch (error) { return; }
+  button.classList.add('copied');
+  setTimeout(() => button.classList.remove('copied'), 1500);
+}
+
+document.addEventListener('click', (event) => {
+  const target = event.target instanceof Element ? event.target : event.target.parentElement;
+  if (!target) return;
+  const cite = target.closest('a[href^="#cite-"]');
+  if (cite) {
+    event.preventDefault();
+    event.stopPropagation();
+    const match = cite.getAttribute('href').match(/^#cite-(\d+)-(\d+)$/);
+    if (match) showCitation(match[1], match[2]);
+    return;
+  }
+  const chatCopy = target.closest('#chat button[aria-label="Copy message"]');
+  const text = chatCopy && messageText(chatCopy);
+  if (text) { event.preventDefault(); event.stopPropagation(); copyMessage(chatCopy, text); return; }
+  const open = target.closest('[data-open-article]');
+  if (open) { event.preventDefault(); openArticle(open); return; }
+  const copy = target.closest('[data-copy]');
+  if (copy) { event.preventDefault(); copyReference(copy); return; }
+  if (target.closest('.viewer-close') || target === backdrop) close();
+}, {capture: true, signal: listeners.signal});
+
+document.addEventListener('keydown', (event) => { if (event.key === 'Escape' && !backdrop.hidden) close(); }, {signal: listeners.signal});
+"""
+
+CSS = """
+.answer { line-height: 1.6; }
+.answer p { margin: 0 0 .4em 0; }
+.answer .cite { display: inline-block; margin: 0 1px; padding: 0 5px; border-radius: 6px; font-size: .85em; font-weight: 600;
+  text-decoration: none; color: var(--color-accent); background: var(--color-accent-soft); cursor: pointer; }
+.answer .cite:hover, .answer .cite:focus { background: var(--color-accent); color: white; }
+.answer .cite.unsupported { color: #b42318; background: #fee4e2; text-decoration: line-through; }
+.answer .sentence.unsupported { text-decoration: underline wavy #d92d20; text-underline-offset: 3px; }
+.answer .flag { white-space: nowrap; margin-left: 4px; padding: 0 6px; border-radius: 6px; font-size: .8em; color: #b42318; background: #fee4e2; }
+.answer .answer-foot { margin-top: .5em; font-size: .85em; color: var(--body-text-color-subdued); }
+.answer.refused > p:first-child { font-style: italic; }
+.answer.problem { color: #93370d; }
+.answer.draft .cursor { animation: blink 1s step-end infinite; }
+.answer.draft .searching { font-style: italic; color: var(--body-text-color-subdued); }
+@keyframes blink { 50% { opacity: 0; } }
+#chat button.copied { color: var(--color-accent) !important; box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.app-header h1 { margin: 0; font-size: 1.6em; font-weight: 600; }
+.app-header p { margin: 2px 0 0 0; color: var(--body-text-color-subdued); }
+.sources h4 { margin: 2px 0 10px 0; font-size: 1.1em; font-weight: 600; }
+.sources h4 .for { font-size: .85em; font-weight: 400; color: var(--body-text-color-subdued); }
+.sources.empty p, .timings.empty, .lookup-empty { color: var(--body-text-color-subdued); }
+.src { border: 1px solid var(--block-border-color); border-radius: 10px; padding: 10px 12px; margin: 0 0 10px 0;
+  background: var(--block-background-fill); scroll-margin: 8px; }
+.src.active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.src.unsupported { border-color: #f04438; }
+.src header { font-weight: 600; }
+.src .num { color: var(--color-accent); margin-right: 2px; }
+.src .section { margin: 2px 0; font-size: .85em; color: var(--body-text-color-subdued); }
+.src .notice { margin: 4px 0; padding: 2px 8px; font-size: .8em; border-left: 3px solid #f79009;
+  background: rgba(247, 144, 9, .08); color: var(--body-text-color); }
+.src .failed { margin: 4px 0; font-size: .85em; color: #b42318; }
+.src blockquote.context { margin: 6px 0; padding: 6px 10px; border-left: 3px solid var(--block-border-color);
+  font-size: .92em; line-height: 1.55; white-space: pre-wrap; overflow-wrap: anywhere; }
+.src mark, .article-text mark { background: #fde68a; color: #111; padding: 1px 0; border-radius: 2px; }
+.src .where { margin: 4px 0 0 0; font-size: .8em; color: var(--body-text-color-subdued); }
+.src button, .reference button { margin: 4px 6px 0 0; padding: 2px 10px; font-size: .85em; border-radius: 6px; cursor: pointer;
+  border: 1px solid var(--button-secondary-border-color); background: var(--button-secondary-background-fill); color: var(--body-text-color); }
+.src button:hover, .reference button:hover { border-color: var(--color-accent); }
+.reference { margin-top: 6px; }
+.reference .ref-text { display: block; padding: 4px 8px; font-size: .8em; user-select: all; white-space: normal; overflow-wrap: anywhere; }
+.lookup-count { margin: 4px 0 8px 0; color: var(--body-text-color-subdued); }
+table.timings { width: 100%; font-size: .9em; }
+table.timings td { padding: 2px 6px; }
+table.timings td:last-child { text-align: right; font-variant-numeric: tabular-nums; }
+table.timings tr:not(.main) { color: var(--body-text-color-subdued); font-size: .92em; }
+.viewer-backdrop { position: fixed; inset: 0; z-index: 1000; display: flex; align-items: center; justify-content: center;
+  background: rgba(15, 23, 42, .55); }
+.viewer-backdrop[hidden] { display: none; }
+.viewer { width: min(920px, 94vw); height: 86vh; display: flex; flex-direction: column; border-radius: 12px; overflow: hidden;
+  background: var(--background-fill-primary); color: var(--body-text-color); box-shadow: 0 20px 50px rgba(0, 0, 0, .35); }
+.viewer-bar { display: flex; justify-content: space-between; align-items: center; padding: 8px 14px;
+  border-bottom: 1px solid var(--block-border-color); font-size: .9em; color: var(--body-text-color-subdued); }
+.viewer-close { padding: 2px 10px; border-radius: 6px; cursor: pointer; border: 1px solid var(--block-border-color);
+  background: var(--button-secondary-background-fill); color: var(--body-text-color); }
+.viewer-body { padding: 12px 22px 22px; overflow-y: auto; }
+.viewer-body .article-title { margin: 6px 0; }
+.viewer-body .notice { font-size: .85em; border-left: 3px solid #f79009; padding: 2px 8px; }
+.article-text { white-space: pre-wrap; line-height: 1.6; overflow-wrap: anywhere; }
+.article-text mark#hit { outline: 2px solid #f59e0b; }
+"""

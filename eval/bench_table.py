@@ -1,0 +1,117 @@
+"""Render bench.json as the markdown tables the README carries."""
+
+from __future__ import annotations
+
+
+def render(results: dict) -> str:
+    """Every measured section as a markdown table, with the machine and its load."""
+    parts = [_machine(results)]
+    for name, renderer in (("ingest", _ingest), ("latency", _latency), ("quality", _quality), ("scale", _scale), ("cold", _cold)):
+        if name in results:
+            parts.append(renderer(results[name], results))
+    return "\n\n".join(parts)
+
+
+def fmt(s: dict | None, digits: int = 1) -> str:
+    """A spread as `median (min–max)`, or the median alone when there was one repetition.
+
+    >>> fmt({"median": 2.0, "min": 1.5, "max": 3.0, "n": 3})
+    '2.0 (1.5–3.0)'
+    """
+    if not s or s.get("median") is None:
+        return "–"
+    if s["n"] <= 1 or s["min"] == s["max"]:
+        return f"{s['median']:.{digits}f}"
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}–{s['max']:.{digits}f})"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
+
+
+def _machine(results: dict) -> str:
+    m = results["machine"]
+    return (
+        f"Measured {results['started'][:10]} on {m['arch']}, {m['cores']} cores ({m['cpu']}), {m['memory_mb']} MB RAM, no GPU; "
+        f"torch {m['torch_threads']} threads, chromadb {m['chromadb']}. Load average (1/5/15 min) "
+        f"{'/'.join(map(str, m['load_average_start']))} at start, {'/'.join(map(str, m.get('load_average_end', [])))} at end; "
+        f"run took {results.get('seconds', 0) / 60:.0f} min."
+    )
+
+
+def _ingest(r: dict, _) -> str:
+    s, c = r["seconds"], r["chunks"]
+    rows = [
+        ["raw `SentenceTransformer.encode` of our chunk texts (floor)", c["floor"], fmt(s["floor"]), fmt(r["chunks_per_s"]["floor"]), "1.00"],
+        ["**ours** (split, embed, Chroma upsert, BM25, manifest)", c["ours"], fmt(s["ours"]), fmt(r["chunks_per_s"]["ours"]), fmt(r["ours_over_floor"], 2)],
+        ["naive LangChain (splitter 1000/200, `Chroma.from_documents`)", c["naive"], fmt(s["naive"]), "–", fmt(r["naive_over_floor"], 2)],
+    ]
+    cold = r.get("reingest_fresh_process", {})
+    return (
+        f"**Ingest** of {r['documents']:,} SQuAD paragraphs (seconds, median (range) of {s['ours']['n']} rounds; ratio to the floor per round)\n\n"
+        + _table(["pipeline", "chunks", "seconds", "chunks/s", "× floor"], rows)
+        + f"\n\nRe-ingest of the unchanged corpus: {fmt(r['reingest_s'], 2)} s in-process; {cold.get('process_s', '–')} s as a fresh process "
+        f"(of which ingest {cold.get('ingest_s', '–')} s, the rest interpreter start and imports)."
+    )
+
+
+def _latency(r: dict, _) -> str:
+    ms = r["latency_ms"]
+    rows = [
+        ["ours: retrieval (hybrid, top 10)", fmt(ms["retrieve"]["p50"]), fmt(ms["retrieve"]["p95"])],
+        ["ours: full extractive answer (top 4)", fmt(ms["answer"]["p50"]), fmt(ms["answer"]["p95"])],
+        ["naive `similarity_search` (top 10)", fmt(ms["naive"]["p50"]), fmt(ms["naive"]["p95"])],
+    ]
+    rows += [[f"  answer stage: {stage}", fmt(v["p50"]), fmt(v["p95"])] for stage, v in r["answer_stages_ms"].items()]
+    a = r["answers"]
+    return (
+        f"**Query latency** (ms; {r['rounds']} rounds × {r['questions_per_round']:,} fresh questions, each round from an empty sentence cache; median (range) over rounds)\n\n"
+        + _table(["", "p50", "p95"], rows)
+        + f"\n\nExtractive answers quote a gold answer string in {a['holds_gold_answer']:.0%} of these questions and refuse {a['refused']:.0%}."
+    )
+
+
+def _quality(r: dict, results: dict) -> str:
+    keys = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    names = {"hybrid": "**ours, hybrid (default)**", "dense": "ours, dense only", "bm25": "ours, BM25 only (bm25s)"}
+    rows = [[names[m]] + [f"{r[m][k]:.3f}" for k in keys] for m in ("hybrid", "dense", "bm25")]
+    text = f"**Retrieval quality** on {r['hybrid']['questions']:,} SQuAD questions (same chunks; a hit is a chunk of the gold paragraph)\n\n"
+    same = results.get("latency", {}).get("quality_same_questions")
+    if same:
+        rows.append([f"naive LangChain, on the {same['naive']['questions']:,} latency questions"] + [f"{same['naive'][k]:.3f}" for k in keys])
+        rows.append([f"ours, hybrid, on the same {same['ours']['questions']:,} questions"] + [f"{same['ours'][k]:.3f}" for k in keys])
+    return text + _table(["retriever", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"], rows)
+
+
+def _scale(r: dict, _) -> str:
+    def cell(part: dict, key: str) -> str:
+        if "skipped" in part or "error" in part:
+            return "not run"
+        lat = part["latency_ms"]
+        return {"lat": f"{lat['p50']:.1f} / {lat['p95']:.1f}", "rss": f"{part['rss_mb'] - part['base_rss_mb']:.0f}", "build": f"{part.get('build_s', '–')}"}[key]
+
+    rows = [[f"{int(n):,}"] + [cell(row[p], k) for p in ("bm25", "chroma", "numpy") for k in ("lat", "rss", "build") if not (p == "numpy" and k == "build")] for n, row in r.items()]
+    notes = [f"{int(n):,} {p}: {row[p].get('skipped') or row[p].get('error')}" for n, row in r.items() for p in row if "skipped" in row[p] or "error" in row[p]]
+    header = ["chunks", "BM25 p50 / p95 ms", "BM25 MB", "BM25 build s", "Chroma p50 / p95 ms", "Chroma MB", "Chroma insert s", "numpy exact p50 / p95 ms", "numpy MB"]
+    return (
+        "**Scale** (synthetic 384-d vectors and ~80-word texts; top 30; MB = resident memory the opened index adds to its process)\n\n"
+        + _table(header, rows) + ("\n\n" + "\n".join(f"- {n}" for n in notes) if notes else "")
+    )
+
+
+def _cold(r: dict, _) -> str:
+    rows = [["`python -m assistant ask --json` (CLI)", fmt(r["cli_ask"]["first_answer_s"], 2), fmt(r["cli_ask"]["peak_rss_mb"], 0)]]
+    serve = r.get("app_serve")
+    if serve and "error" not in serve:
+        rows.append([f"`python -m assistant serve` (app; ready after {serve['ready_s']} s)", f"{serve['first_answer_s']:.2f}", f"{serve['peak_rss_mb']:.0f}"])
+    elif serve:
+        rows.append(["`python -m assistant serve` (app)", f"not measured: {serve['error']}", "–"])
+    text = "**Cold start** (process start to first answer)\n\n" + _table(["entry point", "seconds", "peak RSS MB"], rows)
+    omp = r.get("omp_wait_policy")
+    if omp:
+        text += (
+            f"\n\nOne query embedding in a fresh process, p50 / p95 ms: {fmt(omp['library_default']['p50'])} / {fmt(omp['library_default']['p95'])} "
+            f"with OpenMP's default waiting (threads spin), {fmt(omp['passive']['p50'])} / {fmt(omp['passive']['p95'])} with ours (`OMP_WAIT_POLICY=PASSIVE`)."
+        )
+    return text

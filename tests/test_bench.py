@@ -1,0 +1,69 @@
+"""The benchmark on a handful of SQuAD paragraphs, so that it cannot rot between full runs.
+
+Nothing here asserts a speed: only that every section runs end to end on real components
+and reports the figures the README table is made from.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.bench import main
+from eval.bench_query import first_rank, rank_metrics
+from eval.bench_squad import load_squad
+from eval.bench_stats import ratio, spread
+from eval.bench_table import fmt
+
+
+@pytest.mark.parametrize(
+    "ranks, metric, expected",
+    [
+        ([1, None], "recall@1", 0.5),
+        ([6, 2], "recall@5", 0.5),
+        ([11], "recall@10", 0.0),
+        ([4, 1], "mrr@10", 0.625),
+        ([3], "ndcg@10", 0.5),
+    ],
+)
+def test_rank_metrics(ranks, metric, expected):
+    assert rank_metrics(ranks)[metric] == expected
+
+
+@pytest.mark.parametrize(
+    "sources, gold, expected",
+    [(["a", "b", "b"], "b", 2), (["a"], "b", None), ([], "b", None)],
+)
+def test_first_rank(sources, gold, expected):
+    assert first_rank(sources, gold) == expected
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [([2.0], "2.0"), ([1.0, 3.0, 2.0], "2.0 (1.0–3.0)"), ([], "–")],
+)
+def test_spread_renders_median_and_range(values, expected):
+    assert fmt(spread(values)) == expected
+
+
+def test_ratio_of_missing_figures_is_none():
+    assert (ratio(3.0, 2.0), ratio(None, 2.0), ratio(1.0, 0.0)) == (1.5, None, None)
+
+
+def test_squad_subset_keeps_only_questions_on_kept_paragraphs():
+    squad = load_squad(paragraphs=5)
+    assert len(squad.documents) == 5 and {q.gold for q in squad.questions} <= {d.source for d in squad.documents}
+
+
+def test_every_section_runs_on_a_tiny_subset(tmp_path, capsys):
+    argv = ["--paragraphs", "6", "--latency-questions", "4", "--quality-questions", "8", "--reps", "1", "--scale-sizes", "300", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    results = json.loads((tmp_path / "bench.json").read_text())
+    assert results["ingest"]["chunks"]["ours"] >= 6 and results["ingest"]["ours_over_floor"]["median"] > 0
+    assert results["ingest"]["reingest_fresh_process"]["process_s"] > 0
+    assert set(results["latency"]["latency_ms"]) == {"retrieve", "answer", "naive"} and results["latency"]["latency_ms"]["answer"]["p95"]["n"] == 1
+    assert set(results["quality"]) == {"hybrid", "dense", "bm25"} and results["quality"]["hybrid"]["questions"] == 8
+    assert all("latency_ms" in part for part in results["scale"]["300"].values())
+    assert "first_answer_s" in results["cold"]["cli_ask"] and "first_answer_s" in results["cold"]["app_serve"]
+    assert "| **ours, hybrid (default)** |" in capsys.readouterr().out

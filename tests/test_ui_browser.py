@@ -1,0 +1,249 @@
+"""The app in a real headless Chromium (Debian's `chromium`, driven by Playwright for Python).
+
+A user asks, sees the answer stream in with `[n]` links, clicks one and sees the highlighted
+span of the right article, opens the article, follows up, rates and exports; looks passages
+up; and meets documents full of HTML that must show as text. Also writes docs/screenshot.png.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from assistant.settings import REPO_ROOT
+from ui_support import hostile_pipeline, running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"
+WAIT = 120_000  # ms: generous, the machine is shared; nothing asserts on speed
+
+# Keeps every distinct state of the last assistant message, to see the answer arrive in steps.
+RECORD_STATES = """() => {
+  window.__states = [];
+  new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+    const last = bots[bots.length - 1];
+    const html = last ? last.innerHTML : '';
+    if (html && window.__states[window.__states.length - 1] !== html) window.__states.push(html);
+  }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("the browser tests need Debian's Chromium: run `make system-deps` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app_settings(corpus_index, tmp_path_factory):
+    return corpus_index.model_copy(update={"feedback_file": tmp_path_factory.mktemp("feedback") / "feedback.jsonl"})
+
+
+@pytest.fixture(scope="module")
+def app_url(pipeline, app_settings):
+    with running_app(pipeline, app_settings) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url.rstrip("/"))
+    page = context.new_page()
+    page.dialogs, page.outside = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: None if request.url.startswith((app_url, "data:", "blob:")) else page.outside.append(request.url))
+    yield page
+    context.close()
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    page.locator("#question textarea").wait_for(timeout=WAIT)
+    page.evaluate(RECORD_STATES)
+
+
+def ask(page: Page, question: str) -> None:
+    """Type a question, send it and wait until its answer (or message) is complete."""
+    answers = page.locator("#chat [data-testid='bot'] .answer:not(.draft)")
+    before = answers.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    expect(answers).to_have_count(before + 1, timeout=WAIT)
+
+
+def copy_with(page: Page, button) -> str:
+    """Empty the clipboard, click a copy button, and return the text once it has landed."""
+    page.evaluate("navigator.clipboard.writeText('')")
+    button.click()
+    return page.wait_for_function("async () => (await navigator.clipboard.readText()) || null", timeout=WAIT).json_value()
+
+
+def last_answer(page: Page):
+    return page.locator("#chat [data-testid='bot'] .answer").last
+
+
+def test_ask_click_a_citation_follow_up_rate_and_export(page, app_url, pipeline, app_settings):
+    """The main path, checked against what the pipeline itself answers; writes the README screenshot."""
+    expected = pipeline.answer("When was NATO established?")
+    open_app(page, app_url)
+    ask(page, "When was NATO established?")
+
+    answer = last_answer(page)
+    expect(answer).to_contain_text("1949")
+    assert answer.locator("a.cite").count() >= len(expected.citations) >= 1
+    states = page.evaluate("window.__states")
+    assert any("answer draft" in state for state in states[:-1]) and 'class="cite"' in states[-1], "the answer did not arrive in steps"
+
+    copied = copy_with(page, page.locator("#chat button[aria-label='Copy message']").last)
+    assert copied.startswith(expected.sentences[0].text) and "[1]" in copied and "<" not in copied
+
+    first = expected.citations[0]
+    answer.locator("a.cite", has_text="[1]").first.click()
+    card = page.locator("#sources-panel .src.active")
+    expect(card).to_have_count(1)
+    expect(card.locator(".title")).to_have_text(first.title)
+    expect(card.locator("mark")).to_have_text(first.text)
+    expect(card).to_contain_text(first.source)
+    page.locator("#sources-panel").scroll_into_view_if_needed()
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    card.locator("button.open-article").click()
+    hit = page.locator(".viewer-body mark#hit")
+    expect(hit).to_have_text(first.text, timeout=WAIT)
+    expect(page.locator(".viewer-body .article-title")).to_have_text(first.title)
+    expect(hit).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    expect(page.locator(".viewer-backdrop")).to_be_hidden()
+
+    ask(page, "What is Berlin Plus?")
+    ask(page, "When was it agreed?")
+    expect(page.locator("#searched textarea")).to_have_value("When was Berlin Plus agreed?")
+    expect(last_answer(page)).to_contain_text("2002")
+    expect(last_answer(page)).to_contain_text("Searched for: “When was Berlin Plus agreed?”")
+
+    page.locator("#searched textarea").fill("When was NATO established?")
+    page.locator("#searched button", has_text="Search again").click()
+    expect(last_answer(page)).to_contain_text("1949", timeout=WAIT)
+    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(3)
+
+    page.locator("#chat button[aria-label='Like']").last.click()
+    expect(page.get_by_text("your rating was saved")).to_be_visible(timeout=WAIT)
+    record = json.loads(app_settings.feedback_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["rating"] == "up" and record["question"] == "When was it agreed?"
+    assert record["standalone_question"] == "When was NATO established?" and record["citations"]
+    assert [m["content"] for m in record["history"] if m["role"] == "user"] == ["When was NATO established?", "What is Berlin Plus?"]
+
+    with page.expect_download(timeout=WAIT) as download:
+        page.locator("#export").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## 1. When was NATO established?" in markdown and "## 3. When was it agreed?" in markdown
+    assert first.title in markdown and f"characters {first.start}–{first.end}" in markdown
+    assert not page.dialogs and not page.outside
+
+
+def test_lookup_tab_finds_passages_with_references(page, app_url):
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Look up a citation").click()
+    page.locator("#lookup-query textarea").fill("Berlin Plus")
+    page.locator("#lookup-search").click()
+    results = page.locator("#lookup-results article.hit")
+    expect(results.first).to_be_visible(timeout=WAIT)
+    expect(results.first.locator("mark").first).to_have_text("Berlin")
+    reference = results.first.locator(".ref-text").inner_text()
+    assert "corpus/" in reference and "characters" in reference
+    assert copy_with(page, results.first.locator("button.copy-ref")) == reference
+
+    page.get_by_label("semantic").check()
+    page.locator("#lookup-query textarea").fill("Moscow seized the Black Sea peninsula")
+    page.locator("#lookup-search").click()
+    expect(page.locator("#lookup-results .lookup-count")).to_contain_text("semantic search", timeout=WAIT)
+    results.first.locator("button.open-article").click()
+    expect(page.locator(".viewer-body mark#hit")).to_be_in_viewport(timeout=WAIT)
+    assert not page.dialogs
+
+
+def test_settings_filter_the_sources_and_timings_are_shown(page, app_url):
+    source, title = "corpus/nato-relations-with-the-european-union.txt", "Exploring the Strategic Dynamics of NATO’s Relations with the European Union"
+    open_app(page, app_url)
+    page.locator("#settings").get_by_text("Settings").click()
+    expect(page.locator("#settings")).to_contain_text("Extractive (quotes the documents)")
+    page.locator("#only-sources input").click()
+    page.get_by_role("option", name=title).click()
+    page.locator("#question textarea").click()
+    ask(page, "When was NATO established?")
+    assert set(page.locator("#sources-panel .src:visible .where code").all_inner_texts()) == {source}
+    page.locator("#timings").get_by_text("Timings of the last answer").click()
+    for stage in ("retrieve", "generate", "verify", "total"):
+        expect(page.locator("#timings table.timings")).to_contain_text(stage)
+    expect(page.locator("#timings tr.main").last).to_contain_text(" ms")
+
+
+def test_an_example_answers_and_a_new_conversation_starts_empty(page, app_url):
+    open_app(page, app_url)
+    page.locator("#chat").get_by_text("What is Berlin Plus?").click()
+    expect(last_answer(page).locator("a.cite").first).to_be_visible(timeout=WAIT)
+    expect(page.locator("#export")).to_be_enabled()
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+    expect(page.locator("#sources-panel")).to_contain_text("Ask a question: the passages each answer cites appear here")
+    expect(page.locator("#searched textarea")).to_have_value("")
+
+
+def test_bad_input_gets_a_friendly_message(page, app_url):
+    open_app(page, app_url)
+    ask(page, "   ")
+    expect(last_answer(page)).to_contain_text("the question is empty")
+    long_question = "Why? " * 500
+    ask(page, long_question)
+    expect(last_answer(page)).to_contain_text("shorten it to at most 2000")
+    expect(page.locator("#question textarea")).to_have_value(long_question)  # kept, to shorten
+    assert "Traceback" not in page.locator("#chat").inner_text()
+
+
+def test_missing_index_is_explained_in_the_chat(page, fresh_settings):
+    settings = fresh_settings.model_copy(update={"feedback_file": fresh_settings.db_dir.parent / "feedback.jsonl"})
+    with running_app(None, settings) as url:
+        open_app(page, url)
+        ask(page, "When was NATO established?")
+        expect(last_answer(page)).to_contain_text("python -m ingest")
+        page.get_by_role("tab", name="Look up a citation").click()
+        page.locator("#lookup-query textarea").fill("NATO")
+        page.locator("#lookup-search").click()
+        expect(page.locator("#lookup-results")).to_contain_text("python -m ingest", timeout=WAIT)
+
+
+def test_html_in_a_source_shows_as_text(page, tmp_path, embeddings):
+    """A source with <script>, an onerror image and tags: shown literally in chat, sources, lookup and viewer."""
+    with hostile_pipeline(tmp_path, embeddings) as hostile, running_app(hostile, hostile.settings) as url:
+        open_app(page, url)
+        ask(page, "When was the Zanzibar Accord signed?")
+        expect(last_answer(page)).to_contain_text('<script>window.__pwned = 1; alert("script ran")</script>')
+        last_answer(page).locator("a.cite").first.click()
+        card = page.locator("#sources-panel .src.active")
+        expect(card.locator("mark")).to_contain_text("<img src=x onerror=")
+        expect(card.locator(".notice")).to_have_text("🧪 AI notice: this test page was written with AI assistance <b>in bold</b>.")
+        card.locator("button.open-article").click()
+        expect(page.locator(".viewer-body mark#hit")).to_contain_text("<b>harbour</b>", timeout=WAIT)
+        assert page.locator(".viewer-body script, .viewer-body img, .viewer-body b").count() == 0
+        page.keyboard.press("Escape")
+
+        page.get_by_role("tab", name="Look up a citation").click()
+        page.locator("#lookup-query textarea").fill("Zanzibar harbour")
+        page.locator("#lookup-search").click()
+        expect(page.locator("#lookup-results .context").first).to_contain_text("</script> by the harbour council", timeout=WAIT)
+
+        for where in ("#chat", "#sources-panel", "#lookup-results"):
+            assert page.locator(f"{where} script, {where} img, {where} b:has-text('harbour')").count() == 0, where
+        assert page.evaluate("window.__pwned") is None
+        assert not page.dialogs

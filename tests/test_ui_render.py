@@ -1,0 +1,190 @@
+"""Pure pieces of the app: HTML rendering, lookup marks and references, export, feedback records.
+
+Table-style, one assert per case. Document text must always come out escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from assistant import ui_render as render
+from assistant.export import conversation_markdown
+from assistant.feedback import append_feedback, feedback_record, read_feedback
+from assistant.index import terms_of
+from assistant.lookup import mark_terms, reference
+from assistant.types import Answer, Chunk, Citation, Passage, Sentence
+
+DOC = "Title\nNATO was founded in 1949. It grew.\nLast line"
+LONG = "a " * 50 + "TARGET" + " b" * 50
+AT = LONG.index("TARGET")
+HOSTILE = 'Signed <script>alert("x")</script> in <img src=x onerror=alert(1)> 1987.'
+
+CHUNK = Chunk("c1", "corpus/nato.txt", "NATO Today", "History > Origins", 6, 40, "NATO was founded in 1949. It grew.", "🧠 Made with AI.")
+CITATION = Citation(1, "corpus/nato.txt", "NATO Today", "History > Origins", 6, 31, "NATO was founded in 1949.", "🧠 Made with AI.")
+ANSWER = Answer(
+    question="When was it founded?",
+    standalone_question="When was NATO founded?",
+    answer="NATO was founded in 1949. [1]",
+    refused=False,
+    citations=(CITATION,),
+    passages=(Passage(CHUNK, 0.03),),
+    sentences=(Sentence("NATO was founded in 1949.", (1,)),),
+    timings_ms={"retrieve": 12.0, "total": 30.0},
+)
+UNSUPPORTED = Answer(
+    "Q?", "Q?", "Wrong. [1]", False, (Citation(1, "s.txt", "T", "T", 0, 5, "Right", supported=False),), (),
+    (Sentence("Wrong.", (1,), supported=False, support_score=0.1),),
+)
+REFUSED = Answer("Capital of Peru?", "Capital of Peru?", "The documents do not answer this question.", True, (), (Passage(CHUNK, 0.01),))
+HOSTILE_ANSWER = Answer("Q?", "Q?", f"{HOSTILE} [1]", False, (Citation(1, "h.txt", "<b>T</b>", "S", 0, len(HOSTILE), HOSTILE),), (), (Sentence(HOSTILE, (1,)),))
+
+
+@pytest.mark.parametrize(
+    "start, end, limit, expected",
+    [
+        (6, 31, 700, (6, 40)),  # the whole line holding the span
+        (0, 5, 700, (0, 5)),  # first line
+        (41, 50, 700, (41, 50)),  # last line, no newline after it
+        (AT, AT + 6, 10, (92, 114)),  # a long line clipped to whole words around the span
+    ],
+)
+def test_paragraph_bounds(start, end, limit, expected):
+    assert render.paragraph_bounds(DOC if limit > 10 else LONG, start, end, limit) == expected
+
+
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        (render.highlighted(DOC, 6, 31, 6, 40), "<mark>NATO was founded in 1949.</mark> It grew."),
+        (render.highlighted(LONG, AT, AT + 6, 92, 114), "…a a a a <mark>TARGET</mark> b b b b…"),
+        (render.highlighted("<b>x</b>", 3, 4, 0, 8), "&lt;b&gt;<mark>x</mark>&lt;/b&gt;"),
+        (render.highlighted(DOC, 6, 31, 6, 40, mark_id="hit"), '<mark id="hit">NATO was founded in 1949.</mark> It grew.'),
+    ],
+)
+def test_highlighted(html, expected):
+    assert html == expected
+
+
+@pytest.mark.parametrize(
+    "html, fragment",
+    [
+        (render.answer_html(ANSWER, 3), '<a class="cite" href="#cite-3-1" title="Show source 1">[1]</a>'),
+        (render.answer_html(ANSWER, 3), "Searched for: “When was NATO founded?”"),
+        (render.answer_html(ANSWER, 3), "Sources: "),
+        (render.answer_html(UNSUPPORTED, 0), '<span class="sentence unsupported">Wrong.</span>'),
+        (render.answer_html(UNSUPPORTED, 0), "⚠ not supported by its source"),
+        (render.answer_html(UNSUPPORTED, 0), '<a class="cite unsupported" href="#cite-0-1"'),
+        (render.answer_html(REFUSED, 2), '<div class="answer refused"><p>The documents do not answer this question.</p>'),
+        (render.answer_html(REFUSED, 2), 'Closest passages: <a class="cite" href="#cite-2-1"'),
+        (render.answer_html(HOSTILE_ANSWER, 0), "Signed &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; in &lt;img src=x onerror=alert(1)&gt; 1987."),
+        (render.draft_html("NATO was founded. [1] "), "NATO was founded. [1] <span class=\"cursor\">"),
+        (render.draft_html(""), "Searching the documents…"),
+        (render.draft_html("<i>x</i>"), "&lt;i&gt;x&lt;/i&gt;"),
+        (render.problem_html("index is <missing>"), "⚠️</span> index is &lt;missing&gt;"),
+        (render.user_html("x" * 500), "… (500 characters)"),
+        (render.user_html("<b>hi</b>"), "&lt;b&gt;hi&lt;/b&gt;"),
+    ],
+)
+def test_chat_html_contains(html, fragment):
+    assert fragment in html
+
+
+@pytest.mark.parametrize(
+    "html, fragment",
+    [
+        (render.answer_html(HOSTILE_ANSWER, 0), "<script"),
+        (render.answer_html(HOSTILE_ANSWER, 0), "<img"),
+        (render.citation_card(HOSTILE_ANSWER.citations[0], 0, HOSTILE), "<script"),
+        (render.citation_card(HOSTILE_ANSWER.citations[0], 0, HOSTILE), "<b>T"),
+        (render.article_html("<b>T</b>", "<i>n</i>", HOSTILE, 0, 6), "<img"),
+        (render.article_html("<b>T</b>", "<i>n</i>", HOSTILE, 0, 6), "<i>"),
+        (render.citation_card(CITATION, 0, DOC), '<p class="section">NATO Today'),  # section shown only when not the title
+    ],
+)
+def test_html_never_contains(html, fragment):
+    assert fragment not in html
+
+
+@pytest.mark.parametrize(
+    "html, fragment",
+    [
+        (render.citation_card(CITATION, 4, DOC), '<article class="src" id="src-4-1">'),
+        (render.citation_card(CITATION, 4, DOC), "<mark>NATO was founded in 1949.</mark> It grew."),
+        (render.citation_card(CITATION, 4, DOC), '<p class="section">History &gt; Origins</p>'),
+        (render.citation_card(CITATION, 4, DOC), "🧠 Made with AI."),
+        (render.citation_card(CITATION, 4, DOC), 'data-source="corpus/nato.txt" data-start="6" data-end="31"'),
+        (render.citation_card(CITATION, 4, "the document changed"), "<blockquote class=\"context\"><mark>NATO was founded in 1949.</mark></blockquote>"),
+        (render.citation_card(UNSUPPORTED.citations[0], 0, "Right"), "This citation failed verification"),
+        (render.sources_html([(0, REFUSED), (1, ANSWER)], lambda source: DOC), '<section class="turn" data-turn="0" hidden>'),
+        (render.sources_html([(0, REFUSED), (1, ANSWER)], lambda source: DOC), '<section class="turn" data-turn="1"><h4>'),
+        (render.sources_html([(0, REFUSED)], lambda source: DOC), '<article class="src passage" id="src-0-1">'),
+        (render.sources_html([], lambda source: DOC), "Click a <b>[n]</b>"),
+        (render.article_html("NATO Today", "", DOC, 6, 31), '<mark id="hit">NATO was founded in 1949.</mark>'),
+        (render.article_html("NATO Today", "", DOC, 30, 999), '<mark id="hit"></mark>Title'),  # bad offsets: no highlight, no error
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "<td>retrieve</td><td>12 ms</td>"),
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "<td>total</td><td>3.2 ms</td>"),
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "<td>verify</td><td>— (not run)</td>"),
+        (render.timings_html({"retrieve": 1.0, "rerank": 2.0, "total": 3.0}), "<td>rerank</td>"),
+        (render.backends_note({"extractive": None, "local": "no model file: set ASSISTANT_MODEL_PATH"}), "Not available here — local: no model file"),
+        (render.backends_note({"extractive": None}), "All answer backends are available."),
+    ],
+)
+def test_panel_html_contains(html, fragment):
+    assert fragment in html
+
+
+@pytest.mark.parametrize(
+    "text, query, expected",
+    [
+        ("Allies met in Berlin.", "berlin", "Allies met in <mark>Berlin</mark>."),
+        ("The agreements were agreed.", "agreement", "The <mark>agreements</mark> were agreed."),
+        ("NATO <b>met</b>", "meetings", "NATO &lt;b&gt;met&lt;/b&gt;"),
+        ("The alliance", "the", "The alliance"),  # stopwords are not marked
+    ],
+)
+def test_mark_terms(text, query, expected):
+    assert mark_terms(text, set(terms_of(query))) == expected
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("NATO Today", "History > Origins", "corpus/nato.txt", 6, 31), "NATO Today › History > Origins — corpus/nato.txt, characters 6–31"),
+        (("NATO Today", "NATO Today", "corpus/nato.txt", 0, 9), "NATO Today — corpus/nato.txt, characters 0–9"),
+        (("NATO Today", "", "corpus/nato.txt", 0, 9), "NATO Today — corpus/nato.txt, characters 0–9"),
+    ],
+)
+def test_reference(args, expected):
+    assert reference(*args) == expected
+
+
+EXPORT = conversation_markdown([ANSWER, REFUSED, HOSTILE_ANSWER], datetime(2026, 11, 21, 15, 0, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "# Conversation with the document assistant\n\nExported 2026-11-21 15:00 UTC.",
+        "## 1. When was it founded?\n\n*Searched for:* When was NATO founded?\n\nNATO was founded in 1949. [1]",
+        "1. *NATO Today* › History > Origins — `corpus/nato.txt`, characters 6–31\n   > NATO was founded in 1949.\n   > *🧠 Made with AI.*",
+        "## 2. Capital of Peru?",
+        "**Closest passages**\n\n- *NATO Today* — `corpus/nato.txt`, characters 6–40",
+        "Signed &lt;script>alert(\"x\")&lt;/script> in &lt;img src=x onerror=alert(1)> 1987.",
+    ],
+)
+def test_conversation_markdown(fragment):
+    assert fragment in EXPORT
+
+
+def test_feedback_is_appended_as_an_eval_case(tmp_path):
+    """Two votes, read back in order, with question and history in the eval-case shape."""
+    path = tmp_path / "sub" / "feedback.jsonl"
+    history = [{"role": "user", "content": "What is NATO?"}, {"role": "assistant", "content": "An alliance. [1]"}]
+    append_feedback(path, feedback_record(ANSWER, True, history, datetime(2026, 11, 21, tzinfo=timezone.utc)))
+    append_feedback(path, feedback_record(REFUSED, False, []))
+    first, second = read_feedback(path)
+    assert (first["timestamp"], first["rating"], first["question"], first["history"], first["citations"][0]["text"], second["rating"], second["refused"]) == (
+        "2026-11-21T00:00:00+00:00", "up", "When was it founded?", history, "NATO was founded in 1949.", "down", True,
+    )
