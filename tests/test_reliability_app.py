@@ -159,3 +159,15 @@ def test_twenty_concurrent_sessions_for_two_minutes(corpus_index, pipeline, caps
     assert not errors and not wrong
     assert len(latencies) >= LOAD_MIN_QUESTIONS
     assert memory[-1] <= memory[0] * 1.10 + 25  # flat: at most 10% (+25 MB allocator slack) over the warm app
+
+
+@pytest.mark.parametrize("source", ["../../etc/passwd", "/etc/passwd", "corpus/../../../etc/hostname"])
+def test_no_api_parameter_reaches_files_outside_the_index(pipeline, corpus_index, source):
+    from gradio_client import Client
+
+    with running_app(pipeline, corpus_index) as url:
+        client = Client(url, verbose=False)
+        answer = client.predict("What is in this file?", [], 4, "extractive", [source], api_name="/ask_json")
+        assert answer["refused"] and not answer["passages"] and not answer["citations"]
+        found = client.predict(source, "keyword", 8, api_name="/lookup")
+        assert all(hit["source"].startswith("corpus/") for hit in found)
