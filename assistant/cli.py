@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from assistant.errors import AssistantError, BadInputFile
+from assistant.errors import AssistantError, BadInputFile, report_unexpected
 from assistant.settings import load_settings
 from assistant.types import Answer
 
@@ -64,10 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last guard: a bug must still not print a traceback at a user
-        if os.environ.get("ASSISTANT_DEBUG"):
-            raise
-        print(f"error: unexpected {type(exc).__name__}: {exc}. Set ASSISTANT_DEBUG=1 to see the traceback and report it.", file=sys.stderr)
-        return 1
+        return report_unexpected(exc)
 
 
 def _ask(args: argparse.Namespace, settings) -> int:

@@ -3,6 +3,17 @@
 Only the CLI and the UI turn these into friendly text; library code raises them.
 """
 
+import os
+import sys
+
+
+def report_unexpected(exc: Exception) -> int:
+    """The last guard of a CLI: one line instead of a traceback (re-raised when ASSISTANT_DEBUG is set); exit status 1."""
+    if os.environ.get("ASSISTANT_DEBUG"):
+        raise exc
+    print(f"error: unexpected {type(exc).__name__}: {exc}. Set ASSISTANT_DEBUG=1 to see the traceback and report it.", file=sys.stderr)
+    return 1
+
 
 class AssistantError(Exception):
     """Base class: the message is shown to the user as is."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, report_unexpected
 from assistant.settings import load_settings
 
 
@@ -37,10 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: the index is consistent; run the same command again to finish", file=sys.stderr)
         return 130
     except Exception as exc:  # the last guard: a bug must still not print a traceback at a user
-        if os.environ.get("ASSISTANT_DEBUG"):
-            raise
-        print(f"error: unexpected {type(exc).__name__}: {exc}. Set ASSISTANT_DEBUG=1 to see the traceback and report it.", file=sys.stderr)
-        return 1
+        return report_unexpected(exc)
     for failure in report.failures:
         print(f"skipped {failure.source}: {failure.reason}", file=sys.stderr)
     print(report.summary())
