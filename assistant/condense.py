@@ -38,26 +38,44 @@ def condense(question: str, history: list[dict]) -> str:
     if not previous or not needs_history(question):
         return question
     topic = _topic(previous)
-    entity = main_entity(topic)
-    if entity and _PRONOUN.search(question):
-        return _PRONOUN.sub(lambda m: _replace(m.group(0), entity), question, count=1)
+    pronoun = _PRONOUN.search(question)
+    names = entities(topic)
+    if pronoun and names:
+        plural = pronoun.group(0).lower() in _PLURAL
+        if not plural or len(names) > 1:  # "they" needs two names; one is likely not its referent
+            entity = " and ".join(names[:2]) if plural else names[0]
+            return _PRONOUN.sub(lambda m: _replace(m.group(0), entity), question, count=1)
     return f"{question} (following up on: {topic})"
 
 
 _PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.IGNORECASE)
-_ENTITY = re.compile(r"(?:[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|in)\s+|\s+)?)*[A-Z][\w’'-]*")
+_PLURAL = {"their", "they", "them"}
+_ENTITY = re.compile(r"(?:\bthe\s+)?(?:[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|in)\s+|\s+)?)*[A-Z][\w’'-]*(?:\s+\d+\b)?")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
-def main_entity(question: str) -> str:
-    """The longest capitalised name in `question` (not its first word unless an acronym).
+def entities(question: str) -> list[str]:
+    """The capitalised names of `question` in order, without a trailing possessive (its first
+    word only when an acronym); the first is usually its subject.
 
-    >>> main_entity("What is the Partnership for Peace?")
-    'Partnership for Peace'
+    >>> entities("What role does the OSCE play in European security?")
+    ['the OSCE', 'European']
+    >>> entities("How did NATO respond to Russia's annexation of Crimea?"), entities("What does Article 5 say?")
+    (['NATO', 'Russia', 'Crimea'], ['Article 5'])
     """
     words = question.split(maxsplit=1)
     body = words[1] if len(words) > 1 and not words[0].isupper() else question
-    names = [m.group(0).strip() for m in _ENTITY.finditer(body)]
-    return max(names, key=len, default="")
+    names = [_POSSESSIVE.sub("", m.group(0).strip()) for m in _ENTITY.finditer(body)]
+    return list(dict.fromkeys(n for n in names if n and n.lower() != "the"))
+
+
+def main_entity(question: str) -> str:
+    """The first capitalised name in `question` (see `entities`), or "".
+
+    >>> main_entity("What is the Partnership for Peace?")
+    'the Partnership for Peace'
+    """
+    return next(iter(entities(question)), "")
 
 
 def _replace(pronoun: str, entity: str) -> str:

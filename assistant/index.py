@@ -7,9 +7,13 @@ The collection's metadata records how it was built (embedder, dimension, chunker
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from assistant.errors import AssistantError, EmbedderMismatch, IndexMissing
 from assistant.keyword import PAGE, KeywordIndex, ensure_keyword_index, terms_of  # noqa: F401  (KeywordIndex, terms_of: re-exported)
@@ -80,6 +84,36 @@ def chunk_metadata(chunk: Chunk) -> dict:
         "end": chunk.end,
         "notice": chunk.notice,
     }
+
+
+SENTENCE_SPANS, SENTENCE_VECTORS = "sentence_spans", "sentence_vectors"
+
+
+def pack_sentences(spans: list[tuple[int, int]], vectors: list[np.ndarray | None]) -> dict:
+    """Chunk metadata holding its sentence vectors (float16, base64) and their spans in its text.
+
+    >>> meta = pack_sentences([(0, 5), (6, 9)], [np.array([0.6, 0.8]), None])
+    >>> meta["sentence_spans"], {k: v.tolist() for k, v in sentence_vectors(meta).items()}
+    ('0:5', {(0, 5): [0.60009765625, 0.7998046875]})
+    """
+    kept = [(span, vector) for span, vector in zip(spans, vectors) if vector is not None]
+    if not kept:
+        return {}
+    matrix = np.stack([vector for _, vector in kept]).astype(np.float16)
+    return {SENTENCE_SPANS: " ".join(f"{start}:{end}" for (start, end), _ in kept), SENTENCE_VECTORS: base64.b64encode(matrix.tobytes()).decode("ascii")}
+
+
+def sentence_vectors(meta: dict) -> dict[tuple[int, int], np.ndarray]:
+    """(start, end) in the chunk's text -> sentence vector, from `pack_sentences` metadata; {} if none or damaged."""
+    spans, packed = meta.get(SENTENCE_SPANS), meta.get(SENTENCE_VECTORS)
+    if not spans or not packed:
+        return {}
+    try:
+        keys = [tuple(int(x) for x in pair.split(":", 1)) for pair in spans.split()]
+        matrix = np.frombuffer(base64.b64decode(packed), dtype=np.float16).reshape(len(keys), -1).astype(np.float32)
+    except (ValueError, binascii.Error):
+        return {}  # the question then embeds the sentences itself
+    return dict(zip(keys, matrix))
 
 
 @dataclass

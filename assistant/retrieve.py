@@ -14,8 +14,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.embeddings import embed_question
 from assistant.errors import UnknownName
-from assistant.index import Index, chunk_from_record
+from assistant.index import Index, chunk_from_record, sentence_vectors
 from assistant.settings import Settings
 from assistant.types import Chunk, Passage
 
@@ -48,7 +49,7 @@ class HybridRetriever:
         if mode not in MODES:
             raise UnknownName.among("retrieval mode", mode, list(MODES))
         k = k or self.settings.top_k
-        vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
+        vector = embed_question(self.embeddings, query)
         dense = self._dense(vector, sources) if mode != "bm25" else {}
         lexical = self._lexical(query, sources) if mode != "dense" else []
         rankings, weights = [], []
@@ -63,10 +64,10 @@ class HybridRetriever:
         missing = [i for i in best if i not in dense]
         dense.update(self._fetch(missing, vector))
         # An id the keyword index still has but Chroma no longer does (a re-ingest while serving) is skipped.
-        return [Passage(dense[i][0], fused[i], dense[i][1]) for i in best if i in dense]
+        return [Passage(dense[i][0], fused[i], dense[i][1], dense[i][2]) for i in best if i in dense]
 
-    def _dense(self, vector: np.ndarray, sources: list[str] | None) -> dict[str, tuple[Chunk, float]]:
-        """Chunk id -> (chunk, cosine similarity), best first."""
+    def _dense(self, vector: np.ndarray, sources: list[str] | None) -> dict[str, tuple[Chunk, float, dict]]:
+        """Chunk id -> (chunk, cosine similarity, sentence vectors), best first."""
         got = self.index.collection.query(
             query_embeddings=[vector.tolist()],
             n_results=min(self.settings.candidates, self.index.count()),
@@ -74,19 +75,19 @@ class HybridRetriever:
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        return {i: (chunk_from_record(i, d, m), 1.0 - dist) for i, d, m, dist in rows}
+        return {i: (chunk_from_record(i, d, m), 1.0 - dist, sentence_vectors(m)) for i, d, m, dist in rows}
 
     def _lexical(self, query: str, sources: list[str] | None) -> list[str]:
         allowed = self.index.ids_for(sources) if sources else None
         return [i for i, _ in self.index.keyword.top(query, self.settings.candidates, allowed)]
 
-    def _fetch(self, ids: list[str], vector: np.ndarray) -> dict[str, tuple[Chunk, float]]:
+    def _fetch(self, ids: list[str], vector: np.ndarray) -> dict[str, tuple[Chunk, float, dict]]:
         """Chunks found by BM25 alone, with their cosine similarity to the query."""
         if not ids:
             return {}
         got = self.index.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
-        return {i: (chunk_from_record(i, d, m), float(np.dot(vector, np.asarray(e, dtype=np.float32)))) for i, d, m, e in rows}
+        return {i: (chunk_from_record(i, d, m), float(np.dot(vector, np.asarray(e, dtype=np.float32))), sentence_vectors(m)) for i, d, m, e in rows}
 
 
 class ChunkRetriever(BaseRetriever):

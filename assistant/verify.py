@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.cite import Claim, Span, split_cited
-from assistant.evidence import embed_texts
+from assistant.embeddings import embed_texts
 from assistant.guard import addresses_assistant
 from assistant.index import terms_of
 from assistant.sentences import sentence_spans
@@ -114,6 +114,11 @@ def verify(draft: str, passages: list[Passage], embeddings, threshold: float) ->
     candidates = windows(passages)
     if not drafted or not candidates:
         return [Claim(text, (), False, 0.0) for text, _ in drafted]
+    quoted = [[1.0 if quotes(w.text, text) else 0.0 for w in candidates] for text, _ in drafted]
+    if all(_settled(row, numbers, candidates) for row, (_, numbers) in zip(quoted, drafted)):
+        # Every sentence quotes each passage it cites (always so for extractive answers): the
+        # quotes score 1.0, above anything else, so the verdicts need no embeddings.
+        return [judge(text, numbers, candidates, row, threshold) for row, (text, numbers) in zip(quoted, drafted)]
     vectors = embed_texts(embeddings, tuple(text for text, _ in drafted) + tuple(w.text for w in candidates))
     claims = []
     for row, (text, numbers) in enumerate(drafted):
@@ -138,6 +143,13 @@ def judge(text: str, numbers: tuple[int, ...], candidates: list[Window], scores:
     if top_score >= threshold + REATTACH_MARGIN:
         return Claim(text, (top.span,), True, top_score)
     return Claim(text, tuple(w.span for _, w in cited), False, max((s for s, _ in cited), default=top_score))
+
+
+def _settled(quoted: list[float], numbers: tuple[int, ...], candidates: list[Window]) -> bool:
+    """True when a window quotes the sentence in every cited passage (in some passage if none is cited)."""
+    holding = {w.span.passage for w, q in zip(candidates, quoted) if q}
+    cited = {n - 1 for n in numbers} & {w.span.passage for w in candidates}
+    return bool(holding) and cited <= holding
 
 
 def _rank(scored: tuple[float, Window]) -> tuple[float, int]:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, report_unexpected
 from assistant.settings import load_settings
 from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
@@ -66,41 +66,40 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["bench"]:
-        return _bench(argv[1:])
-    if not argv or argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
-        argv = ["run", *argv]
-    args = build_parser().parse_args(argv)
     try:
-        if args.command == "compare":
-            from eval.commands import compare_runs
-
-            return compare_runs(*args.runs)
-        if args.command == "baseline":
-            from eval.commands import write_baseline
-
-            return write_baseline(args.run)
-        settings = load_settings(db_dir=args.db_dir)
-        cases = load_cases(args.set_file)
-        from eval import commands
-
-        return getattr(commands, f"{args.command}_command")(args, settings, cases)
+        return _bench(argv[1:]) if argv[:1] == ["bench"] else _command(argv)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+        return report_unexpected(exc)
+
+
+def _command(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        argv = ["run", *argv]
+    args = build_parser().parse_args(argv)
+    if args.command == "compare":
+        from eval.commands import compare_runs
+
+        return compare_runs(*args.runs)
+    if args.command == "baseline":
+        from eval.commands import write_baseline
+
+        return write_baseline(args.run)
+    settings = load_settings(db_dir=args.db_dir)
+    cases = load_cases(args.set_file)
+    from eval import commands
+
+    return getattr(commands, f"{args.command}_command")(args, settings, cases)
 
 
 def _bench(argv: list[str]) -> int:
-    """Hand over to the benchmark engineer's `eval.bench.main(argv)`, imported only now."""
-    try:
-        from eval.bench import main as bench_main
-    except ModuleNotFoundError as exc:
-        if exc.name != "eval.bench":
-            raise
-        print("error: the benchmark is not here yet (eval/bench.py is missing); `python -m eval` runs the quality eval", file=sys.stderr)
-        return 2
+    """`python -m eval bench`: imported only now (it pulls in the SQuAD loader and the naive pipeline)."""
+    from eval.bench import main as bench_main
+
     return bench_main(argv)
 
 

@@ -59,6 +59,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quality-questions", type=int, help="questions scored for quality")
     parser.add_argument("--reps", type=int, help="ingest repetitions and latency rounds")
     parser.add_argument("--scale-sizes", help="comma-separated chunk counts, e.g. 10000,100000")
+    parser.add_argument("--scale-budget", type=float, help="seconds the scale curve may take; Chroma sizes whose build would not fit are skipped (default 1200)")
     parser.add_argument("--no-serve", action="store_true", help="skip the app's cold start (measure the CLI's only)")
     return parser.parse_args(argv)
 
@@ -69,6 +70,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         "paragraphs": args.paragraphs, "latency_questions": args.latency_questions, "quality_questions": args.quality_questions,
         "ingest_reps": args.reps, "latency_rounds": args.reps, "cold_reps": args.reps,
         "scale_sizes": tuple(int(s) for s in args.scale_sizes.split(",")) if args.scale_sizes else None,
+        "scale_budget_s": args.scale_budget,
     }
     return Plan(**plan | {k: v for k, v in overrides.items() if v is not None})
 

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import BadInputFile
 from assistant.settings import REPO_ROOT
 from ingest.run import TextDocument
 
@@ -36,7 +37,7 @@ def load_squad(folder: Path = DEFAULT_DATA, paragraphs: int | None = None) -> Sq
     """The corpus and its questions; `paragraphs` keeps the first n paragraphs and their questions
     (the file is ordered by article, so a subset is a few whole articles)."""
     if not (folder / "corpus.jsonl").exists():
-        raise FileNotFoundError(f"no SQuAD corpus at {folder}: pass --data with the folder of corpus.jsonl and queries.jsonl")
+        raise BadInputFile(f"no SQuAD corpus at {folder}: pass --data with the folder of corpus.jsonl and queries.jsonl")
     rows = [json.loads(line) for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = rows[:paragraphs] if paragraphs else rows
     documents = [TextDocument(r["_id"], r["text"], r["title"]) for r in rows]

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from assistant.embeddings import embed_with_sentences
 from assistant.errors import ChunkerMismatch
-from assistant.index import build_metadata, check_embedder, chroma_client, chunk_metadata
+from assistant.index import build_metadata, check_embedder, chroma_client, chunk_metadata, pack_sentences
 from assistant.keyword import PAGE, KeywordIndex, all_records, record_build
+from assistant.sentences import sentence_spans
 from assistant.settings import Settings
 from assistant.types import Chunk
 
@@ -41,17 +43,20 @@ def embed_and_upsert(collection, chunks: list[Chunk], embeddings, batch_size: in
 
     Chunks go in order of length so that each batch pads little: on a CPU this makes the
     embedder about as fast as one `encode` call over all texts, which sorts the same way.
+    The same forward pass gives each sentence its vector, kept in the chunk's metadata.
     """
     chunks = sorted(chunks, key=lambda c: len(embed_text(c)))
     bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress or not chunks)
     for i in range(0, len(chunks), batch_size):
         batch = chunks[i : i + batch_size]
-        vectors = embeddings.embed_documents([embed_text(c) for c in batch])
+        spans = [sentence_spans(c.text) for c in batch]
+        shifts = [len(embed_text(c)) - len(c.text) for c in batch]  # the heading line before the text
+        vectors, sentences = embed_with_sentences(embeddings, [embed_text(c) for c in batch], [[(s + shift, e + shift) for s, e in spans_] for spans_, shift in zip(spans, shifts)])
         collection.upsert(
             ids=[c.chunk_id for c in batch],
             embeddings=vectors,
             documents=[c.text for c in batch],
-            metadatas=[chunk_metadata(c) for c in batch],
+            metadatas=[chunk_metadata(c) | pack_sentences(spans_, vectors_) for c, spans_, vectors_ in zip(batch, spans, sentences)],
         )
         bar.update(len(batch))
     bar.close()

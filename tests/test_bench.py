@@ -67,3 +67,11 @@ def test_every_section_runs_on_a_tiny_subset(tmp_path, capsys):
     assert all("latency_ms" in part for part in results["scale"]["300"].values())
     assert "first_answer_s" in results["cold"]["cli_ask"] and "first_answer_s" in results["cold"]["app_serve"]
     assert "| **ours, hybrid (default)** |" in capsys.readouterr().out
+
+
+def test_a_missing_corpus_is_one_line_naming_the_fix(tmp_path, capsys):
+    from eval.__main__ import main as eval_main
+
+    assert eval_main(["bench", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pass --data" in err and "Traceback" not in err

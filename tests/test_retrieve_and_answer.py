@@ -122,7 +122,14 @@ def test_follow_up_is_condensed_and_answered(pipeline):
     [
         ("What is NATO?", [], "What is NATO?"),
         ("When was it founded?", [{"role": "user", "content": "What is NATO?"}], "When was NATO founded?"),
-        ("What are its goals?", [{"role": "user", "content": "Tell me about the Partnership for Peace"}], "What are Partnership for Peace’s goals?"),
+        ("What are its goals?", [{"role": "user", "content": "Tell me about the Partnership for Peace"}], "What are the Partnership for Peace’s goals?"),
+        # the subject (first name) of the earlier question, not its longest name
+        ("Are all of its participating states NATO members?", [{"role": "user", "content": "What role does the OSCE play in European security?"}], "Are all of the OSCE’s participating states NATO members?"),
+        ("Did its members fight in Ukraine?", [{"role": "user", "content": "How did NATO respond to Russia's annexation of Crimea?"}], "Did NATO’s members fight in Ukraine?"),
+        ("Has it been invoked?", [{"role": "user", "content": "What does Article 5 say?"}], "Has Article 5 been invoked?"),
+        # "they" stands for two names, or for something unnamed
+        ("So how do they avoid duplicating each other's work?", [{"role": "user", "content": "Why is the EU pursuing strategic autonomy if it already has NATO?"}], "So how do the EU and NATO avoid duplicating each other's work?"),
+        ("How do they work?", [{"role": "user", "content": "What are NATO's core strategic pillars?"}], "How do they work? (following up on: What are NATO's core strategic pillars?)"),
         ("And the EU?", [{"role": "user", "content": "What role does NATO play in crisis management?"}], "And the EU? (following up on: What role does NATO play in crisis management?)"),
         ("Why did NATO intervene in Kosovo?", [{"role": "user", "content": "What is the EU?"}], "Why did NATO intervene in Kosovo?"),
     ],
