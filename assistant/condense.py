@@ -69,15 +69,6 @@ def entities(question: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n and n.lower() != "the"))
 
 
-def main_entity(question: str) -> str:
-    """The first capitalised name in `question` (see `entities`), or "".
-
-    >>> main_entity("What is the Partnership for Peace?")
-    'the Partnership for Peace'
-    """
-    return next(iter(entities(question)), "")
-
-
 def _replace(pronoun: str, entity: str) -> str:
     return f"{entity}’s" if pronoun.lower() in ("its", "their") else entity
 

@@ -63,11 +63,12 @@ class HybridRetriever:
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         missing = [i for i in best if i not in dense]
         dense.update(self._fetch(missing, vector))
-        # An id the keyword index still has but Chroma no longer does (a re-ingest while serving) is skipped.
-        return [Passage(dense[i][0], fused[i], dense[i][1], dense[i][2]) for i in best if i in dense]
+        # An id the keyword index still has but Chroma no longer does (a re-ingest while serving) is skipped;
+        # sentence vectors are decoded for the returned passages only.
+        return [Passage(dense[i][0], fused[i], dense[i][1], sentence_vectors(dense[i][2])) for i in best if i in dense]
 
     def _dense(self, vector: np.ndarray, sources: list[str] | None) -> dict[str, tuple[Chunk, float, dict]]:
-        """Chunk id -> (chunk, cosine similarity, sentence vectors), best first."""
+        """Chunk id -> (chunk, cosine similarity, metadata), best first."""
         got = self.index.collection.query(
             query_embeddings=[vector.tolist()],
             n_results=min(self.settings.candidates, self.index.count()),
@@ -75,7 +76,7 @@ class HybridRetriever:
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        return {i: (chunk_from_record(i, d, m), 1.0 - dist, sentence_vectors(m)) for i, d, m, dist in rows}
+        return {i: (chunk_from_record(i, d, m), 1.0 - dist, m) for i, d, m, dist in rows}
 
     def _lexical(self, query: str, sources: list[str] | None) -> list[str]:
         allowed = self.index.ids_for(sources) if sources else None
@@ -87,7 +88,7 @@ class HybridRetriever:
             return {}
         got = self.index.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
         rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
-        return {i: (chunk_from_record(i, d, m), float(np.dot(vector, np.asarray(e, dtype=np.float32))), sentence_vectors(m)) for i, d, m, e in rows}
+        return {i: (chunk_from_record(i, d, m), float(np.dot(vector, np.asarray(e, dtype=np.float32))), m) for i, d, m, e in rows}
 
 
 class ChunkRetriever(BaseRetriever):

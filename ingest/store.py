@@ -49,9 +49,10 @@ def embed_and_upsert(collection, chunks: list[Chunk], embeddings, batch_size: in
     bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress or not chunks)
     for i in range(0, len(chunks), batch_size):
         batch = chunks[i : i + batch_size]
+        texts = [embed_text(c) for c in batch]
         spans = [sentence_spans(c.text) for c in batch]
-        shifts = [len(embed_text(c)) - len(c.text) for c in batch]  # the heading line before the text
-        vectors, sentences = embed_with_sentences(embeddings, [embed_text(c) for c in batch], [[(s + shift, e + shift) for s, e in spans_] for spans_, shift in zip(spans, shifts)])
+        shifts = [len(t) - len(c.text) for t, c in zip(texts, batch)]  # the heading line before the text
+        vectors, sentences = embed_with_sentences(embeddings, texts, [[(s + shift, e + shift) for s, e in spans_] for spans_, shift in zip(spans, shifts)])
         collection.upsert(
             ids=[c.chunk_id for c in batch],
             embeddings=vectors,
