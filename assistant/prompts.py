@@ -33,3 +33,6 @@ FALLBACK_NOTICE = "The {backend} model failed ({reason}), so this is the extract
 UNSUPPORTED_NOTICE = "The {backend} model's answer had no sentence the sources support, so this is the extractive answer instead."
 EMPTY_NOTICE = "The {backend} model returned no text, so this is the extractive answer instead."
 UNSUPPORTED_MARK = "(not supported by the sources)"
+# the {reason} of FALLBACK_NOTICE when the model gave up or its process went away
+TIMEOUT_REASON = "no complete answer within {seconds:g} s; raise llm_timeout for a slow model"
+WORKER_STOPPED = "its process {how}; a fresh one answers the next question"  # how: assistant.backends.worker.how_it_ended

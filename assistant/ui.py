@@ -45,17 +45,18 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         gr.HTML(HEADER, **STATIC)
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                chat_filter = _chat_tab(holder)
+                chat_backend, chat_filter = _chat_tab(holder)
             with gr.Tab("Look up a citation", id="lookup"):
                 lookup_filter = _lookup_tab(holder)
         _viewer(holder)
-        app.load(lambda: (gr.Dropdown(choices=_documents(settings)), gr.Dropdown(choices=_documents(settings))), None, [chat_filter, lookup_filter], **PRIVATE)
+        app.load(lambda: (gr.Dropdown(choices=_documents(settings)), gr.Dropdown(choices=_documents(settings)), gr.Radio(**_backend_options(settings, wait=True))),
+                 None, [chat_filter, lookup_filter, chat_backend], **PRIVATE)
         _api(holder)
     return app
 
 
-def _chat_tab(holder: PipelineHolder) -> gr.Dropdown:
-    """Conversation on the left, sources, settings and timings on the right; returns the source filter."""
+def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown]:
+    """Conversation on the left, sources, settings and timings on the right; returns the backend choice and source filter."""
     turns = gr.State([])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
@@ -73,19 +74,27 @@ def _chat_tab(holder: PipelineHolder) -> gr.Dropdown:
             with gr.Accordion("Timings of the last answer", open=False, elem_id="timings"):
                 timings = gr.HTML(ui_render.timings_html({}), **STATIC)
     _wire_chat(holder, chatbot, box, searched, new, turns, options, [chatbot, turns, box, searched, sources, timings, export])
-    return options[-1]
+    return options[0], options[-1]
 
 
 def _settings_panel(settings: Settings) -> list:
     """Answer backend (only the usable ones; the note says why others are not), top-k, source filter."""
-    backends = available_backends(settings)
-    usable = [name for name, reason in backends.items() if reason is None]
     with gr.Accordion("Settings", open=False, elem_id="settings"):
-        backend = gr.Radio([(BACKEND_LABELS.get(n, n), n) for n in usable], value=settings.backend if settings.backend in usable else next(iter(usable), None),
-                           label="Answer backend", info=ui_render.backends_note(backends))
+        backend = gr.Radio(label="Answer backend", **_backend_options(settings, wait=False))
         top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages retrieved (top-k)")
         only = gr.Dropdown([], multiselect=True, label="Only search these documents", info="Empty: all documents.", elem_id="only-sources")
     return [backend, top_k, only]
+
+
+def _backend_options(settings: Settings, wait: bool) -> dict:
+    """Choices, value and note of the answer-backend choice: only backends that can run here.
+
+    Building the app does not wait for the local model's probe (it starts it); each page load does.
+    """
+    backends = available_backends(settings, wait=wait)
+    usable = [name for name, reason in backends.items() if reason is None]
+    value = settings.backend if settings.backend in usable else next(iter(usable), None)
+    return {"choices": [(BACKEND_LABELS.get(n, n), n) for n in usable], "value": value, "info": ui_render.backends_note(backends)}
 
 
 def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, options: list, outputs: list) -> None:
@@ -291,6 +300,7 @@ def _theme() -> gr.themes.Base:
 def main(settings: Settings) -> int:
     from assistant.pipeline import Pipeline
 
+    available_backends(settings, wait=False)  # the local model's probe runs while the embedder loads
     try:
         pipeline = Pipeline.load(settings)
     except AssistantError as exc:  # the app still starts and tells the user how to fix it

@@ -13,6 +13,10 @@ from assistant.settings import REPO_ROOT, load_settings
 CORPUS = REPO_ROOT / "corpus"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes (a fresh virtual environment); still part of `make test`")
+
+
 @pytest.fixture(scope="session")
 def embeddings():
     from assistant.embeddings import get_embeddings

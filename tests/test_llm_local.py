@@ -1,10 +1,14 @@
-"""The `local` backend for real: llama.cpp in-process with the packaged SmolLM2-135M, temperature 0."""
+"""The `local` backend for real: the packaged SmolLM2-135M in a llama.cpp worker process, temperature 0.
+
+Crashes, kills and hangs of that worker are in `test_local_worker.py`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,6 +16,7 @@ import pytest
 
 from assistant.backends import available_backends, get_backend
 from assistant.backends import local as local_module
+from assistant.backends.local import PROBING
 from assistant.backends.chat import answer_messages
 from assistant.errors import BackendUnavailable
 from assistant.pipeline import Pipeline
@@ -21,6 +26,7 @@ from assistant.types import Answer
 from assistant.verify import REATTACH_MARGIN
 from ingest.run import ingest
 from tests.conftest import original
+from tests.test_local_worker import orphaned_workers
 
 MAX_NEW_TOKENS = 48  # enough for a sentence or two, and quick on a shared CPU
 
@@ -132,6 +138,39 @@ def test_available_backends_checks_packages_model_and_configuration(monkeypatch)
     assert available_backends(load_settings(openai_base_url="http://127.0.0.1:9/v1"))["openai"] is None
 
 
+def test_local_is_offered_only_after_a_worker_loaded_the_model_and_answered():
+    from assistant.ui import _backend_options
+
+    settings = load_settings(llm_context=2048)  # a model set-up no other test probed in this process
+    assert available_backends(settings, wait=False)["local"] == PROBING  # returns at once, checks in the background
+    building = _backend_options(settings, wait=False)  # what the app is built with while the probe runs
+    assert "local" not in [value for _, value in building["choices"]] and PROBING in building["info"]
+    assert available_backends(settings)["local"] is None
+    assert available_backends(settings, wait=False)["local"] is None  # cached for the process
+    assert ("Local model", "local") in _backend_options(settings, wait=True)["choices"]  # what each page load shows
+
+
+def test_a_model_file_the_worker_cannot_load_is_not_offered(tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a model" * 100)
+    reason = available_backends(load_settings(model_path=bad))["local"]
+    assert re.search(r"cannot load .*bad\.gguf.*--model-path", reason), reason
+
+
+PORTABLE = {"SSE3", "SSSE3", "AVX", "AVX2", "F16C", "FMA", "BMI2"}  # the Makefile's default build: any x86-64 CPU with AVX2
+
+
+@pytest.mark.skipif((REPO_ROOT / ".venv" / ".llama-native").exists(), reason="built for this CPU on purpose (make install LLAMA_NATIVE=1)")
+def test_the_default_llama_cpp_build_needs_nothing_beyond_avx2():
+    """AVX-512 or AMX code compiled in faults on CPUs (and virtual machines) without them."""
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode()
+    enabled = {name for name, on in re.findall(r"(\w+) = (\d)", info) if on == "1"}
+    assert not {name for name in enabled if name.startswith(("AVX512", "AMX", "AVX_VNNI", "AVX10"))}, info
+    assert PORTABLE <= enabled, info
+
+
 def test_cli_answers_with_the_local_backend_as_json(corpus_index):
     env = os.environ | {"ASSISTANT_MAX_NEW_TOKENS": str(MAX_NEW_TOKENS)}
     run = subprocess.run(
@@ -144,3 +183,4 @@ def test_cli_answers_with_the_local_backend_as_json(corpus_index):
     assert answer["sentences"] and all({"text", "citations", "supported", "support_score"} <= set(s) for s in answer["sentences"])
     assert all("supported" in c for c in answer["citations"])
     assert not run.stderr.strip()  # --json streams nothing to the terminal
+    assert not orphaned_workers()  # the CLI stopped its worker on the way out

@@ -3,17 +3,19 @@
 A backend writes a draft answer with `[n]` markers, n being the 1-based number of a
 retrieved passage; `assistant.verify` and `assistant.cite` check and pin those markers
 afterwards. `extractive` quotes sentences (no model), `local` runs a GGUF model with
-llama.cpp in-process, `openai` calls any OpenAI-compatible endpoint.
+llama.cpp in a supervised worker process, `openai` calls any OpenAI-compatible endpoint.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 from assistant.errors import UnknownName
-from assistant.evidence import ScoredSentence
 from assistant.settings import Settings
-from assistant.types import Passage
+
+if TYPE_CHECKING:  # the worker process imports this package: keep it light
+    from assistant.evidence import ScoredSentence
+    from assistant.types import Passage
 
 
 class AnswerBackend(Protocol):
@@ -46,28 +48,31 @@ def _openai(settings: Settings) -> AnswerBackend:
     return openai_backend(settings)
 
 
-def _local_problem(settings: Settings) -> str | None:
-    from assistant.backends.local import problem
+def _local_problem(settings: Settings, wait: bool) -> str | None:
+    from assistant.backends.local import probe, problem
 
-    return problem(settings)
+    return problem(settings) or probe(settings, wait)
 
 
-def _openai_problem(settings: Settings) -> str | None:
+def _openai_problem(settings: Settings, wait: bool) -> str | None:
     from assistant.backends.openai_api import problem
 
     return problem(settings)
 
 
 BACKENDS: dict[str, Callable[[Settings], AnswerBackend]] = {"extractive": _extractive, "local": _local, "openai": _openai}
-PROBLEMS: dict[str, Callable[[Settings], str | None]] = {"extractive": lambda settings: None, "local": _local_problem, "openai": _openai_problem}
+PROBLEMS: dict[str, Callable[[Settings, bool], str | None]] = {"extractive": lambda settings, wait: None, "local": _local_problem, "openai": _openai_problem}
 
 
-def available_backends(settings: Settings) -> dict[str, str | None]:
+def available_backends(settings: Settings, *, wait: bool = True) -> dict[str, str | None]:
     """Every backend name -> None when it can run here, else the reason it cannot (with the fix).
 
-    Checks packages, model files and configuration only: no model is loaded, no server called.
+    Checks packages, model files and configuration; `local` also needs a worker to have loaded
+    its model and written a word once in this process (`local.probe`: a few seconds in the
+    background, then cached). `wait=False` returns at once, `local` "still checking" meanwhile.
+    No remote server is called.
     """
-    return {name: PROBLEMS[name](settings) for name in BACKENDS}
+    return {name: PROBLEMS[name](settings, wait) for name in BACKENDS}
 
 
 def get_backend(name: str, settings: Settings) -> AnswerBackend:

@@ -89,7 +89,7 @@ class ChatBackend:
                 if isinstance(chunk.content, str) and chunk.content:
                     yield chunk.content
                 if time.monotonic() > deadline:
-                    raise BackendFailed(f"no complete answer within {self.timeout:g} s; raise llm_timeout for a slow model")
+                    raise BackendFailed(prompts.TIMEOUT_REASON.format(seconds=self.timeout))
         except self.failures as exc:
             raise BackendFailed(self.describe(exc)) from None
 
