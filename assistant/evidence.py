@@ -1,15 +1,19 @@
 """Score every sentence of the retrieved passages as an answer to the question.
 
-A sentence scores by meaning (cosine to the question), by the rare question words it holds
-(IDF-weighted coverage) and by whether it has what the question asks for (a date for
-"when", a reason for "why"). The best score decides refusal; the extractive backend
-quotes the best sentences.
+Two stages. `score_sentences`, the heuristic, scores every sentence cheaply: by meaning (cosine
+to the question), by the rare question words it holds (IDF-weighted coverage) and by whether it
+has what the question asks for (a date for "when", a reason for "why"). `learned_ranking` then
+has the answer scorer (`assistant.scorer`) read the most promising sentences, each with the
+sentence before it, and the sentence after each of the best (the answer is often the next one:
+"This agreement allowed…"); its probability becomes the score, reorders the passages and keeps
+the top k. The best score decides refusal; the extractive backend quotes the best sentences.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +21,9 @@ from assistant.embeddings import embed_question, embed_texts
 from assistant.guard import addresses_assistant
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
+
+if TYPE_CHECKING:
+    from assistant.scorer import Scorer
 
 SEMANTIC_WEIGHT, LEXICAL_WEIGHT, CUE_WEIGHT = 0.5, 0.35, 0.15
 # "When" and "how many" want a date or a number: a sentence without one cannot answer.
@@ -58,9 +65,12 @@ class ScoredSentence:
     lexical: float
     cue: float
     strict: bool = False
+    probability: float | None = None  # the answer scorer's, when it read this sentence
 
     @property
     def score(self) -> float:
+        if self.probability is not None:
+            return self.probability
         base = SEMANTIC_WEIGHT * self.semantic + LEXICAL_WEIGHT * self.lexical + CUE_WEIGHT * self.cue
         return base * MISSING_ANSWER_FACTOR if self.strict and not self.cue else base
 
@@ -82,8 +92,10 @@ def candidate_sentences(passages: list[Passage]) -> list[tuple[int, int, int, st
     return out
 
 
-def score_sentences(question: str, passages: list[Passage], embeddings, keyword) -> list[ScoredSentence]:
-    """Every candidate sentence with its scores, best first."""
+def score_sentences(question: str, passages: list[Passage], embeddings, keyword, rescore: bool = True) -> list[ScoredSentence]:
+    """Every candidate sentence with its scores, best first. With `rescore`, the best few are scored
+    by their own embedding (the heuristic's threshold was calibrated so); without, stored vectors only
+    (enough when the answer scorer reads the best of them next)."""
     candidates = candidate_sentences(passages)
     if not candidates:
         return []
@@ -98,10 +110,74 @@ def score_sentences(question: str, passages: list[Passage], embeddings, keyword)
         for (p, s, e, text), sem in zip(candidates, semantic)
     ]
     ranked = sorted(scored, key=lambda x: -x.score)
+    if not rescore:
+        return ranked
     # The best few, whose scores decide refusal and the answer, are scored by their own embedding.
     best = ranked[:RESCORED]
     best = [replace(x, semantic=float(v @ asked)) for x, v in zip(best, embed_texts(embeddings, tuple(x.text for x in best)))]
     return sorted(best, key=lambda x: -x.score) + ranked[RESCORED:]
+
+
+def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredSentence], scorer: "Scorer", k: int, budget: int, rerank: bool = True) -> tuple[list[Passage], list[ScoredSentence]]:
+    """The top `k` passages and their sentences, the sentences ordered by the answer scorer's probability.
+
+    The scorer reads at most `budget` sentences, in this order of priority: each of the heuristic's
+    best, followed by the sentence after it, then the rest by heuristic rank. With `rerank`, a
+    passage ranks by its best probability (passages it read nothing of keep their retrieval order,
+    after those); without, the passages keep their retrieval order. Sentences it did not read get
+    probability 0: they come after every read sentence.
+    """
+    if not ranked:
+        return passages[:k], []
+    chosen = _reading_order(passages, ranked)[:budget]
+    contexts = [context_of(passages[x.passage], x) for x in chosen]
+    probabilities = scorer.probabilities(question, [(x.text, c) for x, c in zip(chosen, contexts)])
+    read = {(x.passage, x.start): float(p) for x, p in zip(chosen, probabilities)}
+    best = {}
+    for (passage, _), probability in read.items():
+        best[passage] = max(best.get(passage, 0.0), probability)
+    order = sorted(range(len(passages)), key=lambda i: (-best.get(i, -1.0), i) if rerank else i)[:k]
+    new_index = {old: new for new, old in enumerate(order)}
+    rescored = [replace(x, passage=new_index[x.passage], probability=read.get((x.passage, x.start), 0.0)) for x in ranked if x.passage in new_index]
+    return [passages[i] for i in order], sorted(rescored, key=lambda x: -x.score)
+
+
+def _reading_order(passages: list[Passage], ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Each sentence by heuristic rank, followed by its passage's next sentence; no repeats."""
+    by_place = {(x.passage, x.start): x for x in ranked}
+    following = {}
+    for x in ranked:
+        spans = sentence_spans(passages[x.passage].chunk.text)
+        starts = [passages[x.passage].chunk.start + s for s, _ in spans]
+        if x.start in starts and starts.index(x.start) + 1 < len(starts):
+            following[(x.passage, x.start)] = by_place.get((x.passage, starts[starts.index(x.start) + 1]))
+    out: dict[tuple[int, int], ScoredSentence] = {}
+    for x in ranked:
+        for y in (x, following.get((x.passage, x.start))):
+            if y is not None:
+                out.setdefault((y.passage, y.start), y)
+    return list(out.values())
+
+
+def context_of(passage: Passage, sentence: ScoredSentence) -> str:
+    """What the scorer reads beside a sentence: the sentence before it in its passage, else the
+    passage's innermost heading (else its title), as a first sentence is read after its heading."""
+    chunk = passage.chunk
+    before = previous_sentence(passage, sentence.start)
+    if before:
+        return before
+    return (chunk.section.split(" > ")[-1] if chunk.section else "") or chunk.title
+
+
+def previous_sentence(passage: Passage, start: int) -> str:
+    """The sentence of the passage just before the one at absolute offset `start` ("" if first)."""
+    chunk = passage.chunk
+    previous = ""
+    for s, e in sentence_spans(chunk.text):
+        if chunk.start + s >= start:
+            return previous
+        previous = chunk.text[s:e]
+    return ""
 
 
 def _weighted_terms(question: str, keyword) -> dict[str, float]:

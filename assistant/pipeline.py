@@ -15,10 +15,11 @@ from assistant import cite, prompts
 from assistant.backends import AnswerBackend, get_backend
 from assistant.embeddings import dimension, get_embeddings
 from assistant.errors import BackendFailed, BadQuestion, IndexMissing
-from assistant.evidence import score_sentences
+from assistant.evidence import learned_ranking, score_sentences
 from assistant.index import Index, open_index
 from assistant.prompts import REFUSAL
 from assistant.retrieve import HybridRetriever
+from assistant.scorer import Scorer, get_scorer, refusal_default
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Passage
 from assistant.verify import verify
@@ -47,16 +48,23 @@ class Pipeline:
     index: Index
     embeddings: object
     retriever: HybridRetriever
+    scorer: Scorer | None = None  # None: the heuristic blend alone
     _backends: dict[str, AnswerBackend] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, settings: Settings | None = None, embeddings=None) -> "Pipeline":
+    def load(cls, settings: Settings | None = None, embeddings=None, scorer: Scorer | None = None) -> "Pipeline":
         settings = settings or load_settings()
         if not settings.chroma_host and not settings.manifest_path.exists():
             raise IndexMissing.at(str(settings.db_dir))  # before seconds of model loading
         embeddings = embeddings or get_embeddings(settings.embedding_model, settings.embed_batch_size)
         index = open_index(settings, dimension(embeddings))
-        return cls(settings, index, embeddings, HybridRetriever(index, embeddings, settings))
+        scorer = scorer or get_scorer(settings.scorer, settings.scorer_runtime)
+        return cls(settings, index, embeddings, HybridRetriever(index, embeddings, settings), scorer)
+
+    @property
+    def refusal_threshold(self) -> float:
+        """The set threshold, else the one calibrated for the score refusal is decided on."""
+        return self.settings.refusal_threshold if self.settings.refusal_threshold is not None else refusal_default(self.settings)
 
     def backend(self, name: str | None = None) -> AnswerBackend:
         name = name or self.settings.backend
@@ -82,13 +90,9 @@ class Pipeline:
         clock.lap("backend")  # loads a local model on first use
         standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else chosen.condense(question, list(history))
         clock.lap("condense")
-        passages = self.retriever.search(standalone, k=k, sources=sources)
-        clock.lap("retrieve")
-        evidence = score_sentences(question if standalone == question else standalone, passages, self.embeddings, self.index.keyword)
-        clock.lap("rank")
-        strength = evidence[0].score if evidence else 0.0
+        passages, evidence, strength = self._evidence(question if standalone == question else standalone, standalone, k or self.settings.top_k, sources, clock)
         reply = _Reply(question, standalone, tuple(passages), strength)
-        if strength < self.settings.refusal_threshold:
+        if strength < self.refusal_threshold:
             yield REFUSAL
             yield reply.refusal(clock, chosen.name)
             return
@@ -107,6 +111,23 @@ class Pipeline:
             claims = verify("".join(chosen.stream(standalone, passages, evidence)), passages, self.embeddings, self.settings.support_threshold)
         clock.lap("verify")
         yield reply.checked(claims, clock, chosen.name, notice)
+
+    def _evidence(self, asked: str, query: str, k: int, sources: list[str] | None, clock: "_Clock") -> tuple[list[Passage], list, float]:
+        """The top-k passages, their scored sentences best first, and the score refusal is decided on."""
+        pool = max(k, self.settings.rerank_candidates) if self.scorer else k
+        passages = self.retriever.search(query, k=pool, sources=sources)
+        clock.lap("retrieve")
+        # The blend over the top k, its best few re-scored by their own embedding: as its threshold was calibrated.
+        blend = score_sentences(asked, passages[:k], self.embeddings, self.index.keyword)
+        strength = blend[0].score if blend else 0.0
+        evidence = blend
+        if self.scorer:
+            ranked = score_sentences(asked, passages, self.embeddings, self.index.keyword, rescore=False) if pool > k else blend
+            passages, evidence = learned_ranking(asked, passages, ranked, self.scorer, k, self.settings.scored_sentences, rerank=pool > k)
+            if self.settings.refuse_by == "scorer":
+                strength = evidence[0].score if evidence else 0.0
+        clock.lap("rank")
+        return passages, evidence, strength
 
 
 def says_no_answer(text: str) -> bool:

@@ -16,7 +16,7 @@ from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
 from eval.report import RUNS_DIR
 
-COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench")
+COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer")
 EPILOG = """commands:
   python -m eval [run] [options]        answer every case, write report.json/.md, RAGAS export, plots
   python -m eval --check                extractive run; exit 1 if a headline metric fell below eval/baseline.json
@@ -24,7 +24,8 @@ EPILOG = """commands:
   python -m eval sweep                  retrieval mode x chunk size x k grid -> leaderboard
   python -m eval calibrate              the refusal threshold that best separates unanswerable questions
   python -m eval baseline [RUN]         write eval/baseline.json from a run (default: the latest)
-  python -m eval bench [...]            the latency benchmark (eval/bench.py)"""
+  python -m eval bench [...]            the latency benchmark (eval/bench.py)
+  python -m eval train-scorer [...]     train the answer scorer on SQuAD train (eval/train_scorer.py)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,12 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--modes", nargs="+", default=None, help="retrieval modes (default: dense bm25 hybrid)")
     sweep.add_argument("--chunk-sizes", nargs="+", type=int, default=None, help="chunk sizes (default: 600 900)")
     sweep.add_argument("--ks", nargs="+", type=int, default=None, help="passages given to the answer (default: 4 8)")
+    sweep.add_argument("--scorers", nargs="+", default=None, help="answer-scorer variants: heuristic learned learned+rerank (default: the configured one)")
     sweep.add_argument("--no-naive", action="store_true", help="skip the LangChain reference row")
     calibrate = commands.add_parser("calibrate", help="best refusal threshold on the eval set")
     _common(calibrate)
     baseline = commands.add_parser("baseline", help="write eval/baseline.json from a run")
     baseline.add_argument("run", nargs="?", type=Path, help="run folder (default: the latest extractive run)")
     commands.add_parser("bench", help="latency benchmark (eval/bench.py)", add_help=False)
+    from eval.train_scorer import add_arguments
+
+    add_arguments(commands.add_parser("train-scorer", help="train, calibrate and save the answer scorer"))
     return parser
 
 
@@ -89,6 +94,10 @@ def _command(argv: list[str]) -> int:
         from eval.commands import write_baseline
 
         return write_baseline(args.run)
+    if args.command == "train-scorer":
+        from eval.train_scorer import train
+
+        return train(args)
     settings = load_settings(db_dir=args.db_dir)
     cases = load_cases(args.set_file)
     from eval import commands

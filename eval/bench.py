@@ -9,7 +9,10 @@ figures (medians of repetitions, with their range) and ratios:
 2. query latency over >= 1,000 questions: retrieval, full extractive answer, naive search;
 3. retrieval quality (recall@1/5/10, MRR@10, nDCG@10): hybrid, dense-only, BM25, same chunks;
 4. scale curve at 10k / 100k / 1M chunks (synthetic), latency and memory per component;
-5. cold start: process start to first answer, and peak memory, for the CLI and the app.
+5. cold start: process start to first answer, and peak memory, for the CLI and the app;
+6. answers: heuristic blend vs learned scorer vs learned scorer reordering passages: latency,
+   gold answers quoted, refusals, recall@1 (eval/bench_answers.py);
+7. refusal: the deleted-answer-sentence test on the first articles, AUC and accuracy per scorer.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 from assistant.settings import REPO_ROOT
 from eval.bench_squad import DEFAULT_DATA, load_squad, sample
 
-SECTIONS = ("ingest", "latency", "quality", "scale", "cold")
+SECTIONS = ("ingest", "latency", "quality", "answers", "refusal", "scale", "cold")
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,12 @@ class Plan:
     scale_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     scale_budget_s: float = 1200.0
     cold_reps: int = 2
+    answer_questions: int = 1000  # per scorer variant
+    refusal_paragraphs: int = 500  # the first articles, one question each, half with the answer deleted
 
     @classmethod
     def quick(cls) -> "Plan":
-        return cls(200, 2, 2, 150, 1000, (10_000, 100_000), 90.0, 1)
+        return cls(200, 2, 2, 150, 1000, (10_000, 100_000), 90.0, 1, 150, 150)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -57,6 +62,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--paragraphs", type=int, help="use the first N paragraphs")
     parser.add_argument("--latency-questions", type=int, help="questions per latency round")
     parser.add_argument("--quality-questions", type=int, help="questions scored for quality")
+    parser.add_argument("--answer-questions", type=int, help="questions per answer-scorer variant (answers section)")
+    parser.add_argument("--refusal-paragraphs", type=int, help="paragraphs of the deleted-answer-sentence test (refusal section)")
     parser.add_argument("--reps", type=int, help="ingest repetitions and latency rounds")
     parser.add_argument("--scale-sizes", help="comma-separated chunk counts, e.g. 10000,100000")
     parser.add_argument("--scale-budget", type=float, help="seconds the scale curve may take; Chroma sizes whose build would not fit are skipped (default 1200)")
@@ -70,7 +77,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         "paragraphs": args.paragraphs, "latency_questions": args.latency_questions, "quality_questions": args.quality_questions,
         "ingest_reps": args.reps, "latency_rounds": args.reps, "cold_reps": args.reps,
         "scale_sizes": tuple(int(s) for s in args.scale_sizes.split(",")) if args.scale_sizes else None,
-        "scale_budget_s": args.scale_budget,
+        "scale_budget_s": args.scale_budget, "answer_questions": args.answer_questions, "refusal_paragraphs": args.refusal_paragraphs,
     }
     return Plan(**plan | {k: v for k, v in overrides.items() if v is not None})
 
@@ -107,7 +114,14 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
     log(f"SQuAD: {len(squad.documents)} paragraphs, {len(squad.questions)} questions")
     embeddings = get_embeddings("all-MiniLM-L6-v2")
     results = {}
-    ingest, settings, naive = bench_ingest(squad.documents, embeddings, tmp / "ingest", plan.ingest_reps if "ingest" in sections else 1, log)
+    if "ingest" in sections or "latency" in sections:  # both need the floor and the naive store
+        ingest, settings, naive = bench_ingest(squad.documents, embeddings, tmp / "ingest", plan.ingest_reps if "ingest" in sections else 1, log)
+    else:
+        from assistant.settings import load_settings
+        from eval.bench_ingest import run_ours
+
+        settings = load_settings(db_dir=tmp / "ingest" / "ours")
+        run_ours(squad.documents, settings, embeddings)
     if "ingest" in sections:
         results["ingest"] = ingest
         from eval.bench_cold import cold_reingest
@@ -124,6 +138,16 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
 
         questions = sample(squad.questions, plan.quality_questions or len(squad.questions), seed=2)
         results["quality"] = bench_quality(pipeline, questions, log)
+    if "answers" in sections:
+        from eval.bench_answers import bench_scorers
+
+        results["answers"] = bench_scorers(pipeline, sample(squad.questions, plan.answer_questions, seed=3), log)
+    if "refusal" in sections:
+        from eval.bench_answers import bench_refusal
+
+        first = squad.documents[: plan.refusal_paragraphs]
+        kept = {d.source for d in first}
+        results["refusal"] = bench_refusal(pipeline, first, [q for q in squad.questions if q.gold in kept], _folder(tmp / "refusal"), log)
     if "cold" in sections:
         results["cold"] = cold(settings.db_dir, squad.questions[0].text, plan.cold_reps, not args.no_serve)
     if "scale" in sections:

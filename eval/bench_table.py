@@ -6,7 +6,7 @@ from __future__ import annotations
 def render(results: dict) -> str:
     """Every measured section as a markdown table, with the machine and its load."""
     parts = [_machine(results)]
-    for name, renderer in (("ingest", _ingest), ("latency", _latency), ("quality", _quality), ("scale", _scale), ("cold", _cold)):
+    for name, renderer in (("ingest", _ingest), ("latency", _latency), ("quality", _quality), ("answers", _answers), ("refusal", _refusal), ("scale", _scale), ("cold", _cold)):
         if name in results:
             parts.append(renderer(results[name], results))
     return "\n\n".join(parts)
@@ -82,6 +82,25 @@ def _quality(r: dict, results: dict) -> str:
         rows.append([f"naive LangChain, on the {same['naive']['questions']:,} latency questions"] + [f"{same['naive'][k]:.3f}" for k in keys])
         rows.append([f"ours, hybrid, on the same {same['ours']['questions']:,} questions"] + [f"{same['ours'][k]:.3f}" for k in keys])
     return text + _table(["retriever", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"], rows)
+
+
+def _answers(r: dict, _) -> str:
+    rows = [[name, f"{v['holds_gold_answer']:.1%}", f"{v['refused']:.1%}", f"{v['recall@1']:.3f}", f"{v['answer_ms']['p50']:.0f}", f"{v['answer_ms']['p95']:.0f}"] for name, v in r.items()]
+    n = next(iter(r.values()))["questions"]
+    return (
+        f"**Extractive answers by answer scorer** ({n:,} SQuAD questions, the same for each; R@1: the first passage the answer was given is from the gold paragraph)\n\n"
+        + _table(["scorer", "quotes a gold answer", "refused", "R@1", "answer p50 ms", "answer p95 ms"], rows)
+    )
+
+
+def _refusal(r: dict, _) -> str:
+    names = [k for k in r if isinstance(r[k], dict)]
+    rows = [[name, f"{r[name]['auc']:.3f}", f"{r[name]['refusal_accuracy']:.3f}", f"{r[name]['refused_answerable']:.1%}", f"{r[name]['refused_deleted']:.1%}", f"{r[name]['threshold']:.3f}"] for name in names]
+    return (
+        f"**Deleted-answer-sentence test** ({r['questions']} questions on the first {r['paragraphs']} SQuAD dev paragraphs, one per paragraph; "
+        f"for {r['questions'] - r['answerable']} of them the answer sentence was deleted before ingesting)\n\n"
+        + _table(["scorer", "refusal AUC", "refusal accuracy", "answerable refused", "deleted refused", "threshold"], rows)
+    )
 
 
 def _scale(r: dict, _) -> str:

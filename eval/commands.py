@@ -59,7 +59,10 @@ def calibrate_command(args, settings: Settings, cases: list[Case]) -> int:
 
     pipeline = open_pipeline(settings.model_copy(update={"refusal_threshold": 0.0}), progress=not args.quiet)
     rows = run(cases, pipeline_answer_fn(pipeline, "extractive"), progress=not args.quiet, desc="calibrate")
-    print(describe(threshold_curve(points(rows, 0.0)), settings.refusal_threshold))
+    from assistant.scorer import refusal_default
+
+    current = refusal_default(settings) if settings.refusal_threshold is None else settings.refusal_threshold
+    print(describe(threshold_curve(points(rows, 0.0)), current))
     return 0
 
 
@@ -69,7 +72,10 @@ def sweep_command(args, settings: Settings, cases: list[Case]) -> int:
     from eval import sweep
 
     embeddings = get_embeddings(settings.embedding_model, settings.embed_batch_size)
-    grid = {"modes": args.modes or sweep.MODES, "chunk_sizes": args.chunk_sizes or sweep.CHUNK_SIZES, "ks": args.ks or sweep.KS}
+    grid = {"modes": args.modes or sweep.MODES, "chunk_sizes": args.chunk_sizes or sweep.CHUNK_SIZES, "ks": args.ks or sweep.KS, "scorers": args.scorers}
+    unknown = set(args.scorers or ()) - set(sweep.SCORERS)
+    if unknown:
+        raise BadInputFile(f"unknown scorer variant(s) {', '.join(sorted(unknown))}: choose from {', '.join(sweep.SCORERS)}")
     entries = sweep.sweep(cases, settings, embeddings, naive=not args.no_naive, progress=not args.quiet, **grid)
     board = sweep.leaderboard(entries, settings)
     folder = run_folder(args.out, "sweep")

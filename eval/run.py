@@ -104,7 +104,8 @@ def pipeline_answer_fn(pipeline, backend: str | None = None, k: int | None = Non
     """An `answer_fn` over a loaded pipeline: the answer, plus a top-10 search for retrieval metrics.
 
     The extra search is not timed; `ranked_cache` (standalone question -> texts) lets runs
-    that differ only in the answer step share it.
+    that differ only in the answer step share it. The ranking scored is the answer's own passages
+    first (in the order the answer step used), then the rest of the search's top 10.
     """
     cache = {} if ranked_cache is None else ranked_cache
 
@@ -113,7 +114,9 @@ def pipeline_answer_fn(pipeline, backend: str | None = None, k: int | None = Non
         query = answer.standalone_question
         if query not in cache:
             cache[query] = [p.chunk.text for p in pipeline.retriever.search(query, k=max(RETRIEVAL_K))]
-        return answer, cache[query]
+        # The passages the answer was given, in its order (a scorer may have reordered them), then the search's rest.
+        given = [p.chunk.text for p in answer.passages]
+        return answer, (given + [t for t in cache[query] if t not in given])[: max(RETRIEVAL_K)]
 
     return answer_fn
 
@@ -165,12 +168,15 @@ def runnable_backends(names: list[str], settings: Settings) -> tuple[list[str], 
 def environment(settings: Settings) -> dict:
     """When and where a run happened, and the settings that shape its numbers."""
     keep = ("embedding_model", "chunk_size", "chunk_overlap", "retrieval_mode", "top_k", "candidates", "rrf_k",
-            "dense_weight", "bm25_weight", "answer_sentences", "refusal_threshold")
+            "dense_weight", "bm25_weight", "answer_sentences", "scorer", "rerank_candidates", "scored_sentences", "refuse_by", "refusal_threshold")
+    from assistant.scorer import refusal_default
+
+    effective = settings.model_copy(update={"refusal_threshold": settings.refusal_threshold if settings.refusal_threshold is not None else refusal_default(settings)})
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": machine(),
         "git": git_revision(),
-        "settings": {name: getattr(settings, name) for name in keep},
+        "settings": {name: getattr(effective, name) for name in keep},
     }
 
 

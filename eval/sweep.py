@@ -29,8 +29,10 @@ RANK_BY = ("passed", "recall@4", "mrr")
 COLUMNS = ("passed", "recall@1", "recall@4", "recall@10", "mrr", "ndcg@10", "fact_recall", "all_facts", "evidence_cited", "refusal_accuracy")
 
 
-def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chunk_sizes=CHUNK_SIZES, ks=KS, naive: bool = True, progress: bool = True) -> list[dict]:
-    """One leaderboard entry per configuration (the naive reference row last)."""
+def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chunk_sizes=CHUNK_SIZES, ks=KS, scorers=None, naive: bool = True, progress: bool = True) -> list[dict]:
+    """One leaderboard entry per configuration (the naive reference row last).
+
+    `scorers` (default: the configured one) are answer-scorer variants, names of `SCORERS`."""
     from assistant.pipeline import Pipeline
     from ingest.run import ingest
 
@@ -41,14 +43,32 @@ def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chu
             _say(f"indexing the corpus with {size}-character chunks", progress)
             ingest([settings.corpus_dir], built, embeddings=embeddings, progress=progress)
             for mode in modes:
-                pipeline = Pipeline.load(built.model_copy(update={"retrieval_mode": mode}), embeddings)
-                searched: dict = {}  # the top-10 search does not depend on k: shared
-                for k in ks:
-                    rows = run(cases, pipeline_answer_fn(pipeline, "extractive", k, searched), progress=progress, desc=f"{mode} {size} k={k}")
-                    entries.append(_entry(mode, size, k, rows))
+                searched: dict = {}  # the top-10 search depends on neither k nor the scorer: shared
+                for scorer in scorers or [None]:
+                    pipeline = Pipeline.load(built.model_copy(update={"retrieval_mode": mode} | SCORERS.get(scorer, {})), embeddings)
+                    for k in ks:
+                        rows = run(cases, pipeline_answer_fn(pipeline, "extractive", k, searched), progress=progress, desc=f"{mode} {size} k={k} {scorer or ''}")
+                        entries.append(_entry(mode, size, k, rows) | {"scorer": scorer or _scorer_name(built)})
         if naive:
             entries.append(naive_entry(cases, settings, embeddings, Path(work) / "naive"))
     return entries
+
+
+SCORERS = {
+    "heuristic": {"scorer": "heuristic"},
+    "learned": {"scorer": "learned", "rerank_candidates": 0},
+    "learned+rerank": {"scorer": "learned", "scorer_runtime": "torch", "refuse_by": "heuristic"},
+    "learned+rerank onnx": {"scorer": "learned", "scorer_runtime": "onnx"},
+    "learned+rerank, refuse by scorer": {"scorer": "learned", "refuse_by": "scorer"},
+}
+
+
+def _scorer_name(settings: Settings) -> str:
+    if settings.scorer != "learned":
+        return settings.scorer
+    if settings.rerank_candidates <= settings.top_k:
+        return "learned"
+    return "learned+rerank" + (" onnx" if settings.scorer_runtime == "onnx" else "") + (", refuse by scorer" if settings.refuse_by == "scorer" else "")
 
 
 def _entry(mode: str, size: int, k: int, rows: list[dict]) -> dict:
@@ -82,12 +102,12 @@ def ranked(entries: list[dict]) -> list[dict]:
 
 def leaderboard(entries: list[dict], current: Settings | None = None) -> str:
     """The entries, best first, as a Markdown table; the configuration matching `current` is marked."""
-    header = ["#", "mode", "chunk", "k"] + [label(c) for c in COLUMNS]
+    header = ["#", "mode", "chunk", "k", "scorer"] + [label(c) for c in COLUMNS]
     rows = []
     for rank, e in enumerate(ranked(entries), 1):
-        is_default = current is not None and (e["mode"], e["chunk_size"], e["k"]) == (current.retrieval_mode, current.chunk_size, current.top_k)
+        is_default = current is not None and (e["mode"], e["chunk_size"], e["k"], e.get("scorer")) == (current.retrieval_mode, current.chunk_size, current.top_k, _scorer_name(current))
         mode = f"**{e['mode']}** (default)" if is_default else e["mode"]
-        rows.append([rank if e["k"] else "ref", mode, e["chunk_size"], e["k"] or "—"] + [e["metrics"].get(c) for c in COLUMNS])
+        rows.append([rank if e["k"] else "ref", mode, e["chunk_size"], e["k"] or "—", e.get("scorer", "—")] + [e["metrics"].get(c) for c in COLUMNS])
     ranked_by = ", then ".join(label(m) for m in RANK_BY)
     return table(header, rows) + f"\n\nRanked by {ranked_by}; extractive backend; retrieval columns over the answerable cases."
 

@@ -6,17 +6,26 @@ are exact by construction.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from assistant.cite import literal
 from assistant.condense import condense
-from assistant.evidence import ScoredSentence
+from assistant.evidence import ScoredSentence, previous_sentence
+from assistant.guard import addresses_assistant
 from assistant.index import terms_of
 from assistant.types import Passage
 
 RELATIVE_FLOOR = 0.85  # a further sentence must score at least this share of the best one
 MAX_OVERLAP = 0.6  # ...and must not repeat the words of a sentence already chosen
+# A sentence that opens by pointing back ("This agreement…", "It…", "As a result,…") is quoted
+# after the sentence it points to, so the answer reads on its own.
+LEANS_BACK = re.compile(
+    r"^(?:(?:This|That|These|Those|Such|It|Its|They|Their|Them|He|She|His|Her)\b"
+    r"|The (?:former|latter|alliance|organi[sz]ation|agreement|treaty|initiative|policy|union|bloc|group|move|decision|programme|program|mission|operation|framework|partnership|strategy|pact|body|council|war|law|act|plan|project|process|approach|effort|measure)\b"
+    r"|(?:As a result|In response|In turn|However|Therefore|Thus|Consequently|Additionally|Moreover|Furthermore|In addition|Subsequently|Nevertheless|Instead|Similarly|Likewise)\b)"
+)
 
 
 @dataclass
@@ -25,8 +34,12 @@ class ExtractiveBackend:
     name: str = "extractive"
 
     def stream(self, question: str, passages: list[Passage], evidence: list[ScoredSentence]) -> Iterator[str]:
+        quoted: set[str] = set()
         for sentence in choose(evidence, self.max_sentences):
-            yield f"{literal(sentence.text)} [{sentence.passage + 1}] "
+            for text in (antecedent(sentence, passages), sentence.text):
+                if text and text not in quoted:
+                    quoted.add(text)
+                    yield f"{literal(text)} [{sentence.passage + 1}] "
 
     def condense(self, question: str, history: list[dict]) -> str:
         """The rule-based standalone question (see `assistant.condense`)."""
@@ -44,6 +57,14 @@ def choose(evidence: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
         if all(_overlap(candidate.text, p.text) < MAX_OVERLAP for p in picks):
             picks.append(candidate)
     return picks
+
+
+def antecedent(sentence: ScoredSentence, passages: list[Passage]) -> str:
+    """The sentence before `sentence` in its passage when `sentence` leans on it, else ""."""
+    if not LEANS_BACK.match(sentence.text):
+        return ""
+    before = previous_sentence(passages[sentence.passage], sentence.start)
+    return "" if addresses_assistant(before) else before  # never quote an injection
 
 
 def _overlap(a: str, b: str) -> float:
