@@ -146,11 +146,12 @@ def _reading_order(passages: list[Passage], ranked: list[ScoredSentence]) -> lis
     """Each sentence by heuristic rank, followed by its passage's next sentence; no repeats."""
     by_place = {(x.passage, x.start): x for x in ranked}
     following = {}
-    for x in ranked:
-        spans = sentence_spans(passages[x.passage].chunk.text)
-        starts = [passages[x.passage].chunk.start + s for s, _ in spans]
-        if x.start in starts and starts.index(x.start) + 1 < len(starts):
-            following[(x.passage, x.start)] = by_place.get((x.passage, starts[starts.index(x.start) + 1]))
+    for index in {x.passage for x in ranked}:  # each passage split once
+        chunk = passages[index].chunk
+        starts = [chunk.start + s for s, _ in sentence_spans(chunk.text)]
+        for here, after in zip(starts, starts[1:]):
+            if (index, here) in by_place:
+                following[(index, here)] = by_place.get((index, after))
     out: dict[tuple[int, int], ScoredSentence] = {}
     for x in ranked:
         for y in (x, following.get((x.passage, x.start))):

@@ -118,7 +118,9 @@ class Pipeline:
         passages = self.retriever.search(query, k=pool, sources=sources)
         clock.lap("retrieve")
         # The blend over the top k, its best few re-scored by their own embedding: as its threshold was calibrated.
-        blend = score_sentences(asked, passages[:k], self.embeddings, self.index.keyword)
+        # Not needed when the scorer decides refusal and reads a larger pool of its own.
+        needs_blend = self.scorer is None or self.settings.refuse_by != "scorer" or pool == k
+        blend = score_sentences(asked, passages[:k], self.embeddings, self.index.keyword) if needs_blend else []
         strength = blend[0].score if blend else 0.0
         evidence = blend
         if self.scorer:
