@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.errors import AssistantError, report_unexpected
-from assistant.settings import load_settings
+from assistant.core.errors import AssistantError, report_unexpected
+from assistant.core.settings import load_settings
 from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
 from eval.report import RUNS_DIR
@@ -107,7 +107,7 @@ def _command(argv: list[str]) -> int:
 
 def _bench(argv: list[str]) -> int:
     """`python -m eval bench`: imported only now (it pulls in the SQuAD loader and the naive pipeline)."""
-    from eval.bench import main as bench_main
+    from eval.bench.run import main as bench_main
 
     return bench_main(argv)
 

@@ -61,7 +61,7 @@ def best_threshold(curve: list[dict]) -> dict:
 
 def describe(curve: list[dict], current: float, around: int = 5) -> str:
     """The best threshold, the current one, and the curve near the best as a table."""
-    from eval.report import table
+    from eval.tables import table
 
     best = best_threshold(curve)
     at = next(i for i, c in enumerate(curve) if c is best)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import BadInputFile
+from assistant.core.errors import BadInputFile
 
 DEFAULT_SET = Path(__file__).resolve().parent / "questions.jsonl"
 

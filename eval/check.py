@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.errors import BadInputFile
-from eval.report import table
+from assistant.core.errors import BadInputFile
 from eval.summary import HEADLINE, label
+from eval.tables import table
 
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
 MIN_TOLERANCE = 0.02

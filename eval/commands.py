@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.errors import AssistantError, BadInputFile
-from assistant.settings import REPO_ROOT, Settings
+from assistant.core.errors import AssistantError, BadInputFile
+from assistant.core.settings import REPO_ROOT, Settings
 from eval.cases import Case
 from eval.report import RUNS_DIR, load_report, run_folder, write_run
 
@@ -59,7 +59,7 @@ def calibrate_command(args, settings: Settings, cases: list[Case]) -> int:
 
     pipeline = open_pipeline(settings.model_copy(update={"refusal_threshold": 0.0}), progress=not args.quiet)
     rows = run(cases, pipeline_answer_fn(pipeline, "extractive"), progress=not args.quiet, desc="calibrate")
-    from assistant.scorer import refusal_default
+    from assistant.answer.scorer import refusal_default
 
     current = refusal_default(settings) if settings.refusal_threshold is None else settings.refusal_threshold
     print(describe(threshold_curve(points(rows, 0.0)), current))
@@ -68,7 +68,7 @@ def calibrate_command(args, settings: Settings, cases: list[Case]) -> int:
 
 def sweep_command(args, settings: Settings, cases: list[Case]) -> int:
     """Run the grid, write `leaderboard.md` and `.json` into a run folder, print the table."""
-    from assistant.embeddings import get_embeddings
+    from assistant.index.embedder import get_embeddings
     from eval import sweep
 
     embeddings = get_embeddings(settings.embedding_model, settings.embed_batch_size)

@@ -6,8 +6,8 @@ compared with each other (how does `local` do against `extractive`?).
 
 from __future__ import annotations
 
-from eval.report import fmt, ms, table
 from eval.summary import HEADLINE, label
+from eval.tables import fmt, ms, table
 
 TRACKED = ("passed", "refused", "recall@4", "recall@10", "mrr", "evidence_cited", "fact_recall",
            "citation_recall", "citation_precision", "token_f1", "refusal_accuracy")

@@ -1,8 +1,4 @@
-"""A run on disk: `report.json` (everything), `report.md` (tables), `ragas-<backend>.jsonl`, plots.
-
->>> fmt(0.80899), fmt(None), fmt(3)
-('0.809', '—', '3')
-"""
+"""A run on disk: `report.json` (everything), `report.md` (tables), `ragas-<backend>.jsonl`, plots."""
 
 from __future__ import annotations
 
@@ -10,24 +6,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from assistant.errors import BadInputFile
+from assistant.core.errors import BadInputFile
 from eval.summary import HEADLINE, label
+from eval.tables import ms, table
 
 RUNS_DIR = Path(__file__).resolve().parent / "runs"
 KIND_COLUMNS = ("recall@4", "mrr", "citation_recall", "evidence_cited", "fact_recall", "all_facts", "token_f1", "refusal_accuracy", "passed")
-
-
-def fmt(value) -> str:
-    """A table cell: floats to three decimals, missing values as a dash."""
-    if value is None:
-        return "—"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def table(header: list[str], rows: list[list]) -> str:
-    """A Markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows])
 
 
 def headline_table(summary: dict, metrics: tuple[str, ...] = HEADLINE) -> str:
@@ -53,11 +37,6 @@ def latency_table(summary: dict) -> str:
     header = ["stage"] + [f"{b} {q}" for b in summary for q in ("p50", "p95")]
     rows = [[s] + [ms(summary[b]["latency_ms"].get(s, {}).get(q)) for b in summary for q in ("p50", "p95")] for s in stages]
     return table(header, rows)
-
-
-def ms(value: float | None) -> str | None:
-    """Milliseconds as shown: whole numbers, one decimal below 10."""
-    return None if value is None else f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
 def failing_table(rows: list[dict]) -> str:

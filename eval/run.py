@@ -16,12 +16,11 @@ from typing import Callable
 
 from tqdm import tqdm
 
-from assistant.errors import AssistantError, UnknownName
-from assistant.settings import REPO_ROOT, Settings
-from assistant.types import Answer
+from assistant.core.errors import AssistantError, UnknownName
+from assistant.core.settings import REPO_ROOT, Settings
+from assistant.core.types import Answer
 from eval import metrics
 from eval.cases import Case
-from eval.judge import support_judge
 from eval.summary import summarise
 
 RETRIEVAL_K = (1, 4, 10)
@@ -38,6 +37,26 @@ class Report:
 
     def to_dict(self) -> dict:
         return {"meta": self.meta, "summary": self.summary, "rows": self.rows}
+
+
+def support_judge(embeddings, settings) -> tuple[metrics.Judge, str]:
+    """The support judge of the citation metrics, and a name for it for the report.
+
+    The verifier's own (`assistant.verify.support_score >= settings.support_threshold`), so eval and
+    app agree; word-for-word containment where the verifier or its threshold is not there.
+    """
+    try:
+        from assistant.answer.verify import support_score
+    except ImportError:
+        return metrics.contained, "containment (assistant.verify not found)"
+    threshold = getattr(settings, "support_threshold", None)
+    if threshold is None:
+        return metrics.contained, "containment (settings have no support_threshold)"
+
+    def judge(sentence: str, cited: str) -> bool:
+        return support_score(sentence, cited, embeddings) >= threshold
+
+    return judge, f"assistant.answer.verify.support_score >= {threshold}"
 
 
 def score_case(case: Case, answer: Answer, ranked: list[str], judge: metrics.Judge = metrics.contained) -> dict:
@@ -122,7 +141,7 @@ def pipeline_answer_fn(pipeline, backend: str | None = None, k: int | None = Non
 
 
 def evaluate(pipeline, cases: list[Case], backends: list[str], *, k: int | None = None, progress: bool = True, skipped: dict | None = None, set_name: str = "") -> Report:
-    """Every case through every backend; the judge is the verifier's (see `eval.judge`)."""
+    """Every case through every backend; the judge is the verifier's (see `support_judge`)."""
     judge, judge_name = support_judge(pipeline.embeddings, pipeline.settings)
     load = os.getloadavg()[0]
     rows = []
@@ -141,7 +160,7 @@ def open_pipeline(settings: Settings, embeddings=None, progress: bool = True):
 
     Ingest is incremental: on an unchanged corpus it takes about a second and loads no model.
     """
-    from assistant.pipeline import Pipeline
+    from assistant.answer.pipeline import Pipeline
     from ingest.run import ingest
 
     if not settings.chroma_host:
@@ -155,7 +174,7 @@ def open_pipeline(settings: Settings, embeddings=None, progress: bool = True):
 
 def runnable_backends(names: list[str], settings: Settings) -> tuple[list[str], dict[str, str]]:
     """The named backends that can run here, and the reason for each one that cannot."""
-    from assistant.backends import BACKENDS, available_backends
+    from assistant.answer.backends import BACKENDS, available_backends
 
     for name in names:
         if name not in BACKENDS:
@@ -169,7 +188,7 @@ def environment(settings: Settings) -> dict:
     """When and where a run happened, and the settings that shape its numbers."""
     keep = ("embedding_model", "chunk_size", "chunk_overlap", "retrieval_mode", "top_k", "candidates", "rrf_k",
             "dense_weight", "bm25_weight", "answer_sentences", "scorer", "rerank_candidates", "scored_sentences", "refuse_by", "refusal_threshold")
-    from assistant.scorer import refusal_default
+    from assistant.answer.scorer import refusal_default
 
     effective = settings.model_copy(update={"refusal_threshold": settings.refusal_threshold if settings.refusal_threshold is not None else refusal_default(settings)})
     return {

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.sentences import sentence_spans
+from assistant.core.text import sentence_spans
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("a an the of in on at to for by with from and or is was were are be been what which who whom whose when where why how did do does that this it its as into than then".split())

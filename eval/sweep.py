@@ -14,13 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.condense import condense
-from assistant.settings import Settings
+from assistant.answer.condense import condense
+from assistant.core.settings import Settings
 from eval import metrics
 from eval.cases import Case
-from eval.report import table
 from eval.run import RETRIEVAL_K, pipeline_answer_fn, run
 from eval.summary import label, summarise_backend
+from eval.tables import table
 
 MODES = ("dense", "bm25", "hybrid")
 CHUNK_SIZES = (600, 900)
@@ -33,7 +33,7 @@ def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chu
     """One leaderboard entry per configuration (the naive reference row last).
 
     `scorers` (default: the configured one) are answer-scorer variants, names of `SCORERS`."""
-    from assistant.pipeline import Pipeline
+    from assistant.answer.pipeline import Pipeline
     from ingest.run import ingest
 
     entries = []

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.scorer import MAX_TOKENS, SHIPPED, pair
+from assistant.answer.scorer import MAX_TOKENS, SHIPPED, pair
 from eval import scorer_data
 
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad-v1.1-train"
@@ -84,7 +84,7 @@ def train(args) -> int:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
     from transformers.utils import logging as transformers_logging
 
-    from assistant.embeddings import model_location
+    from assistant.index.embedder import model_location
 
     transformers_logging.set_verbosity_error()
     random.seed(args.seed)
@@ -206,7 +206,7 @@ def save(model, tokenizer, folder: Path, extra: dict) -> None:
 
 def calibrate(folder: Path, cases: list) -> dict:
     """Best probability per held-out case; the threshold with the best balanced accuracy, and the AUCs."""
-    from assistant.scorer import CrossEncoderScorer
+    from assistant.answer.scorer import CrossEncoderScorer
 
     scorer = CrossEncoderScorer(folder)
     best = np.array([scorer.probabilities(q, cands).max() for q, cands, _, _ in cases])

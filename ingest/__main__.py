@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.errors import AssistantError, report_unexpected
-from assistant.settings import load_settings
+from assistant.core.errors import AssistantError, report_unexpected
+from assistant.core.settings import load_settings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

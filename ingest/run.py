@@ -15,13 +15,13 @@ from typing import Iterable, Iterator
 
 from filelock import FileLock, Timeout
 
-from assistant.embeddings import dimension, get_embeddings
-from assistant.errors import AssistantError
-from assistant.index import read_manifest
-from assistant.keyword import keyword_is_current
-from assistant.settings import Settings
-from assistant.types import Chunk
-from ingest import store
+from assistant.core.errors import AssistantError
+from assistant.core.settings import Settings
+from assistant.core.types import Chunk
+from assistant.index import writer
+from assistant.index.embedder import dimension, get_embeddings
+from assistant.index.keyword import keyword_is_current
+from assistant.index.manifest import read_manifest, save_document_text, write_json_atomic
 from ingest.load import Failure, SourceFile, discover, read_text
 from ingest.parse import parse_document
 from ingest.split import chunk_document, make_splitter
@@ -118,14 +118,14 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
     # The embedder takes seconds to load: an unchanged corpus never loads it.
     if fresh or reset:
         embeddings = embeddings or get_embeddings(settings.embedding_model, settings.embed_batch_size)
-    collection = store.open_collection(settings, dimension(embeddings) if embeddings else None, reset)
-    store.embed_and_upsert(collection, fresh, embeddings, settings.embed_batch_size, progress)
-    store.delete_ids(collection, sorted(stale))
+    collection = writer.open_collection(settings, dimension(embeddings) if embeddings else None, reset)
+    writer.embed_and_upsert(collection, fresh, embeddings, settings.embed_batch_size, progress)
+    writer.delete_ids(collection, sorted(stale))
     report.embedded = len(fresh)
     keep = {i for d in entries.values() for i in d["chunk_ids"]}
     if fresh or stale or reset or not keyword_is_current(collection, settings.keyword_dir):
-        store.rebuild_keyword_index(collection, keep, settings.keyword_dir)
-    store.write_json_atomic(settings.manifest_path, {"version": MANIFEST_VERSION, **settings.chunker_config(), "embedding_model": settings.embedding_model, "documents": entries})
+        writer.rebuild_keyword_index(collection, keep, settings.keyword_dir)
+    write_json_atomic(settings.manifest_path, {"version": MANIFEST_VERSION, **settings.chunker_config(), "embedding_model": settings.embedding_model, "documents": entries})
     report.chunks = len(keep)
     report.seconds = time.perf_counter() - began
     return report
@@ -143,7 +143,7 @@ def _ingest_document(document: TextDocument, known: dict | None, splitter, setti
     if not chunks:
         report.failures.append(Failure(document.source, "no content left after removing boilerplate"))
         return None
-    store.save_document_text(settings.db_dir / "docs", digest, text)
+    save_document_text(settings.db_dir / "docs", digest, text)
     (report.updated if known else report.added).append(document.source)
     return {
         "sha256": digest,

@@ -10,8 +10,8 @@ import hashlib
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.sentences import SENTENCE_BOUNDARY
-from assistant.types import Chunk
+from assistant.core.text import SENTENCE_BOUNDARY
+from assistant.core.types import Chunk
 from ingest.parse import Paragraph, ParsedDocument
 
 

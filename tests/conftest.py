@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import assistant  # noqa: F401  (sets the offline environment first)
-from assistant.settings import REPO_ROOT, load_settings
+from assistant.core.settings import REPO_ROOT, load_settings
 
 CORPUS = REPO_ROOT / "corpus"
 
@@ -19,7 +19,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def embeddings():
-    from assistant.embeddings import get_embeddings
+    from assistant.index.embedder import get_embeddings
 
     return get_embeddings("all-MiniLM-L6-v2")
 
@@ -41,7 +41,7 @@ def corpus_index(corpus_settings, embeddings):
 
 @pytest.fixture(scope="session")
 def pipeline(corpus_index, embeddings):
-    from assistant.pipeline import Pipeline
+    from assistant.answer.pipeline import Pipeline
 
     return Pipeline.load(corpus_index, embeddings=embeddings)
 

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from eval.bench import main
-from eval.bench_query import first_rank, rank_metrics
-from eval.bench_squad import load_squad
-from eval.bench_stats import ratio, spread
-from eval.bench_table import fmt
+from eval.bench.query import first_rank, rank_metrics
+from eval.bench.run import main
+from eval.bench.squad import load_squad
+from eval.bench.stats import ratio, spread
+from eval.bench.tables import fmt
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import chroma_client, open_index
-from assistant.keyword import keyword_is_current
-from assistant.pipeline import Pipeline
-from assistant.settings import REPO_ROOT, load_settings
+from assistant.answer.pipeline import Pipeline
+from assistant.core.settings import REPO_ROOT, load_settings
+from assistant.index.chroma import chroma_client, open_index
+from assistant.index.keyword import keyword_is_current
 from ingest.run import ingest
 
 CORPUS = REPO_ROOT / "corpus"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from assistant.settings import REPO_ROOT
+from assistant.core.settings import REPO_ROOT
 
 ANSWER_KEYS = {"question", "standalone_question", "answer", "refused", "citations", "passages", "timings_ms"}
 CITATION_KEYS = {"id", "source", "title", "section", "start", "end", "text"}
@@ -87,7 +87,7 @@ def test_missing_index_names_the_fix(tmp_path):
 
 
 def test_empty_index_names_the_fix(tmp_path):
-    from assistant.settings import load_settings
+    from assistant.core.settings import load_settings
     from ingest.run import ingest
 
     empty = tmp_path / "empty"
@@ -113,6 +113,6 @@ def test_settings_command_prints_effective_values(tmp_path):
 
 
 def _embeddings():
-    from assistant.embeddings import get_embeddings
+    from assistant.index.embedder import get_embeddings
 
     return get_embeddings("all-MiniLM-L6-v2")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.types import Answer, Chunk, Citation, Passage, Sentence
+from assistant.core.types import Answer, Chunk, Citation, Passage, Sentence
 from eval import metrics
 from eval.calibrate import Point, best_threshold, threshold_curve
 from eval.cases import Case

@@ -122,20 +122,20 @@ def test_missing_index_is_ingested_first(small_corpus, fresh_settings, embedding
 
 
 def test_unknown_backend_lists_the_valid_ones(corpus_index):
-    from assistant.errors import UnknownName
+    from assistant.core.errors import UnknownName
 
     with pytest.raises(UnknownName, match="extractive"):
         runnable_backends(["nonsense"], corpus_index)
 
 
 def test_unavailable_backend_is_reported_with_its_reason(corpus_index, monkeypatch):
-    import assistant.backends
+    from assistant.answer import backends
 
-    monkeypatch.setattr(assistant.backends, "available_backends", lambda settings: {"extractive": "no reason to run"})
+    monkeypatch.setattr(backends, "available_backends", lambda settings: {"extractive": "no reason to run"})
     assert runnable_backends(["extractive"], corpus_index) == ([], {"extractive": "no reason to run"})
 
 
 def test_bench_is_handed_its_arguments(monkeypatch):
     seen = []
-    monkeypatch.setitem(sys.modules, "eval.bench", types.SimpleNamespace(main=lambda argv: seen.append(argv) or 7))
+    monkeypatch.setitem(sys.modules, "eval.bench.run", types.SimpleNamespace(main=lambda argv: seen.append(argv) or 7))
     assert (main(["bench", "--quick"]), seen) == (7, [["--quick"]])

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from assistant.errors import ChunkerMismatch, EmbedderMismatch
-from assistant.index import open_index
-from assistant.settings import REPO_ROOT, load_settings
+from assistant.core.errors import ChunkerMismatch, EmbedderMismatch
+from assistant.core.settings import REPO_ROOT, load_settings
+from assistant.index.chroma import open_index
 from ingest.run import ingest
 
 
 def _ids(settings) -> set[str]:
-    from assistant.index import chroma_client
+    from assistant.index.chroma import chroma_client
 
     return set(chroma_client(settings).get_collection(settings.collection).get(include=[])["ids"])
 

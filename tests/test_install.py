@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import REPO_ROOT
+from assistant.core.settings import REPO_ROOT
 from tests.conftest import CORPUS
 
 PACKAGE_FILES = ("pyproject.toml", "README.md", "assistant", "ingest", "eval")

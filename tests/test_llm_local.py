@@ -14,16 +14,16 @@ import sys
 
 import pytest
 
-from assistant.backends import available_backends, get_backend
-from assistant.backends import local as local_module
-from assistant.backends.local import PROBING
-from assistant.backends.chat import answer_messages
-from assistant.errors import BackendUnavailable
-from assistant.pipeline import Pipeline
-from assistant.prompts import UNSUPPORTED_MARK
-from assistant.settings import REPO_ROOT, load_settings
-from assistant.types import Answer
-from assistant.verify import REATTACH_MARGIN
+from assistant.answer.backends import available_backends, get_backend
+from assistant.answer.backends import local as local_module
+from assistant.answer.backends.chat import answer_messages
+from assistant.answer.backends.local import PROBING
+from assistant.answer.pipeline import Pipeline
+from assistant.answer.verify import REATTACH_MARGIN
+from assistant.core.errors import BackendUnavailable
+from assistant.core.prompts import UNSUPPORTED_MARK
+from assistant.core.settings import REPO_ROOT, load_settings
+from assistant.core.types import Answer
 from ingest.run import ingest
 from tests.conftest import original
 from tests.test_local_worker import orphaned_workers
@@ -139,7 +139,7 @@ def test_available_backends_checks_packages_model_and_configuration(monkeypatch)
 
 
 def test_local_is_offered_only_after_a_worker_loaded_the_model_and_answered():
-    from assistant.ui import _backend_options
+    from assistant.app.ui import _backend_options
 
     settings = load_settings(llm_context=2048)  # a model set-up no other test probed in this process
     assert available_backends(settings, wait=False)["local"] == PROBING  # returns at once, checks in the background

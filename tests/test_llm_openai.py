@@ -21,10 +21,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from assistant import prompts
-from assistant.backends.local import model_file
-from assistant.settings import REPO_ROOT, load_settings
-from assistant.types import Answer
+from assistant.answer.backends.local import model_file
+from assistant.core.settings import REPO_ROOT, load_settings
+from assistant.core.types import Answer
 from tests.test_llm_local import assert_checked
 
 KEY = "sk-test-0123456789abcdef"

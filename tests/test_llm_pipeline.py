@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModelError
 
-from assistant import prompts
-from assistant.backends.chat import ChatBackend
-from assistant.types import Answer
+from assistant.answer.backends.chat import ChatBackend
+from assistant.core import prompts
+from assistant.core.types import Answer
 from tests.conftest import original
 
 QUESTION = "When was NATO established?"

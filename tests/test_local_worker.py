@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.backends.worker import how_it_ended
-from assistant.settings import REPO_ROOT
+from assistant.answer.backends.worker import how_it_ended
+from assistant.core.settings import REPO_ROOT
 from tests.conftest import original
 from tests.ui_support import running_app
 
@@ -140,7 +140,7 @@ def workers() -> dict[int, int]:
             args = (entry / "cmdline").read_bytes().decode().split("\0")
         except (OSError, ValueError):
             continue
-        if "assistant.backends.worker" in args and "--parent" in args and _alive(int(entry.name)):
+        if "assistant.answer.backends.worker" in args and "--parent" in args and _alive(int(entry.name)):
             found[int(entry.name)] = int(args[args.index("--parent") + 1])
     return found
 

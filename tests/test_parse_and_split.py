@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.sentences import sentence_spans
+from assistant.core.text import sentence_spans
 from ingest.parse import heading_level, parse_document
 from ingest.split import chunk_document, make_splitter
 from tests.conftest import CORPUS

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import REPO_ROOT, load_settings
-from assistant.ui import credentials, exposure_warning
+from assistant.app.ui import credentials, exposure_warning
+from assistant.core.settings import REPO_ROOT, load_settings
 from eval.metrics import percentile
 from tests.ui_support import free_port, running_app
 
@@ -56,7 +56,7 @@ def test_defaults_bind_loopback_and_need_both_credentials():
 def test_password_protects_the_app(pipeline, corpus_index):
     from gradio_client import Client
 
-    from assistant.ui import build_app, launch
+    from assistant.app.ui import build_app, launch
 
     app = build_app(pipeline, corpus_index)
     url = launch(app, "127.0.0.1", free_port(), block=False, auth=("team", "s3cret"))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from assistant.settings import REPO_ROOT
+from assistant.core.settings import REPO_ROOT
 
 
 @pytest.fixture

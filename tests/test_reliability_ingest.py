@@ -12,8 +12,9 @@ import time
 import pytest
 from filelock import FileLock, Timeout
 
-from assistant.index import KeywordIndex, chroma_client
-from assistant.settings import REPO_ROOT, load_settings
+from assistant.core.settings import REPO_ROOT, load_settings
+from assistant.index.chroma import chroma_client
+from assistant.index.keyword import KeywordIndex
 from ingest.run import ingest
 from tests.conftest import CORPUS
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from assistant.errors import BadQuestion
-from assistant.pipeline import Pipeline
-from assistant.settings import load_settings
+from assistant.answer.pipeline import Pipeline
+from assistant.core.errors import BadQuestion
+from assistant.core.settings import load_settings
 from ingest.run import ingest
 from tests.conftest import original
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.cite import attach_citations, split_cited
-from assistant.condense import condense
-from assistant.errors import BadQuestion, UnknownName
-from assistant.prompts import REFUSAL
-from assistant.retrieve import ChunkRetriever, rrf
-from assistant.types import Chunk, Passage
+from assistant.answer.cite import attach_citations
+from assistant.answer.condense import condense
+from assistant.answer.markers import split_cited
+from assistant.core.errors import BadQuestion, UnknownName
+from assistant.core.prompts import REFUSAL
+from assistant.core.types import Chunk, Passage
+from assistant.index.retrieve import ChunkRetriever, rrf
 from tests.conftest import original
 
 

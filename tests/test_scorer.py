@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from assistant.backends.extractive import ExtractiveBackend, antecedent
-from assistant.errors import UnknownName
-from assistant.evidence import ScoredSentence, learned_ranking
-from assistant.scorer import SHIPPED, calibration, default_threshold, get_scorer, pair
-from assistant.types import Chunk, Passage
+from assistant.answer.backends.extractive import ExtractiveBackend, antecedent
+from assistant.answer.evidence import ScoredSentence, learned_ranking
+from assistant.answer.scorer import SHIPPED, calibration, default_threshold, get_scorer, pair
+from assistant.core.errors import UnknownName
+from assistant.core.types import Chunk, Passage
 
 # Two sentences of corpus/nato-relations-with-the-european-union.txt, as they stand there.
 BERLIN_TOPIC = "In the early 2000s, enhanced dialogue mechanisms, such as the Berlin Plus agreement of 2002, facilitated cooperation and resource sharing."
@@ -32,7 +32,7 @@ def test_a_folder_that_is_not_a_cross_encoder_is_refused_with_the_fix(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UnknownName, match="not a cross-encoder folder"):
         get_scorer(str(tmp_path / "empty"))
-    from assistant.embeddings import model_location
+    from assistant.index.embedder import model_location
 
     with pytest.raises(UnknownName, match="not a cross-encoder"):  # an embedder is no cross-encoder
         get_scorer(model_location("all-MiniLM-L6-v2"))
@@ -136,7 +136,7 @@ def test_the_pipeline_answers_berlin_plus_with_the_sentence_that_answers(pipelin
 
 
 def test_refusing_by_the_scorer_refuses_what_the_blend_answers_with_unrelated_sentences(corpus_index, embeddings):
-    from assistant.pipeline import Pipeline
+    from assistant.answer.pipeline import Pipeline
 
     by_scorer = Pipeline.load(corpus_index.model_copy(update={"refuse_by": "scorer"}), embeddings=embeddings)
     assert by_scorer.refusal_threshold == default_threshold("learned")
@@ -146,7 +146,7 @@ def test_refusing_by_the_scorer_refuses_what_the_blend_answers_with_unrelated_se
 
 
 def test_an_unknown_refusal_signal_names_the_choices(corpus_index, embeddings):
-    from assistant.pipeline import Pipeline
+    from assistant.answer.pipeline import Pipeline
 
     with pytest.raises(UnknownName, match="heuristic, scorer"):
         Pipeline.load(corpus_index.model_copy(update={"refuse_by": "vibes"}), embeddings=embeddings).refusal_threshold
@@ -156,7 +156,7 @@ def test_the_cli_names_the_choices_for_an_unknown_scorer(corpus_index, tmp_path)
     import subprocess
     import sys
 
-    from assistant.settings import REPO_ROOT
+    from assistant.core.settings import REPO_ROOT
 
     run = subprocess.run([sys.executable, "-m", "assistant", "ask", "When was NATO established?", "--scorer", str(tmp_path / "nope"), "--db", str(corpus_index.db_dir)], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert run.returncode == 2 and "unknown answer scorer" in run.stderr and "heuristic, learned" in run.stderr
@@ -164,7 +164,7 @@ def test_the_cli_names_the_choices_for_an_unknown_scorer(corpus_index, tmp_path)
 
 
 def test_the_heuristic_scorer_answers_as_the_blend_did(corpus_index, embeddings):
-    from assistant.pipeline import Pipeline
+    from assistant.answer.pipeline import Pipeline
 
     heuristic = Pipeline.load(corpus_index.model_copy(update={"scorer": "heuristic"}), embeddings=embeddings)
     answer = heuristic.answer("When was NATO established?")
@@ -173,7 +173,7 @@ def test_the_heuristic_scorer_answers_as_the_blend_did(corpus_index, embeddings)
 
 
 def test_onnx_runtime_gives_the_torch_probabilities_and_exports_once(tmp_path):
-    from assistant.scorer import CrossEncoderScorer, OnnxScorer, export_onnx
+    from assistant.answer.scorer import CrossEncoderScorer, OnnxScorer, export_onnx
 
     candidates = [(BERLIN_ANSWER, BERLIN_TOPIC), (BERLIN_TOPIC, "NATO and the EU"), ("Short.", "word " * 300)]
     question = "What did the Berlin Plus agreement allow the EU to do?"
@@ -190,7 +190,7 @@ def test_an_unknown_scorer_runtime_names_the_choices():
 
 
 def test_a_repeated_question_costs_no_second_model_call():
-    from assistant.scorer import CachedScorer
+    from assistant.answer.scorer import CachedScorer
 
     inner = _ByWord("allowed")
     cached = CachedScorer(inner, size=3)
@@ -206,7 +206,7 @@ def test_train_scorer_trains_calibrates_and_writes_a_loadable_model_with_its_car
     import subprocess
     import sys
 
-    from assistant.settings import REPO_ROOT
+    from assistant.core.settings import REPO_ROOT
 
     out = tmp_path / "scorer"
     run = subprocess.run([sys.executable, "-m", "eval", "train-scorer", "--questions", "16", "--calibration-questions", "6", "--checkpoint-every", "0", "--out", str(out)], capture_output=True, text=True, cwd=REPO_ROOT, timeout=900)

@@ -9,13 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from assistant.backends.extractive import choose
-from assistant.embeddings import clear_vector_caches, embed_with_sentences
-from assistant.evidence import RESCORED, score_sentences
-from assistant.scorer import HEURISTIC_THRESHOLD
-from assistant.index import chroma_client, pack_sentences, sentence_vectors
-from assistant.sentences import sentence_spans
-from assistant.settings import REPO_ROOT
+from assistant.answer.backends.extractive import choose
+from assistant.answer.evidence import RESCORED, score_sentences
+from assistant.answer.scorer import HEURISTIC_THRESHOLD
+from assistant.core.settings import REPO_ROOT
+from assistant.core.text import sentence_spans
+from assistant.index.chroma import chroma_client, pack_sentences, sentence_vectors
+from assistant.index.embedder import clear_vector_caches, embed_with_sentences
 from tests.embedding_support import CountingEmbeddings
 
 

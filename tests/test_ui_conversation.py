@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import conversation
-from assistant.conversation import PipelineHolder, Turn
-from assistant.errors import BadQuestion
-from assistant.settings import load_settings
-from assistant.types import Answer
+from assistant.app import conversation
+from assistant.app.conversation import PipelineHolder, Turn
+from assistant.core.errors import BadQuestion
+from assistant.core.settings import load_settings
+from assistant.core.types import Answer
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +121,6 @@ def test_clean_history_rejects_other_shapes(history):
     ],
 )
 def test_the_article_viewer_only_opens_indexed_documents(holder, request_, fragment):
-    from assistant.ui import _article
+    from assistant.app.ui import _article
 
     assert fragment in _article(holder, request_)

@@ -9,12 +9,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from assistant import ui_render as render
-from assistant.export import conversation_markdown
-from assistant.feedback import append_feedback, feedback_record, read_feedback
-from assistant.index import terms_of
-from assistant.lookup import mark_terms, reference
-from assistant.types import Answer, Chunk, Citation, Passage, Sentence
+from assistant.app import render as render
+from assistant.app.export import conversation_markdown
+from assistant.app.feedback import append_feedback, feedback_record, read_feedback
+from assistant.app.lookup import mark_terms, reference
+from assistant.core.types import Answer, Chunk, Citation, Passage, Sentence
+from assistant.index.keyword import terms_of
 
 DOC = "Title\nNATO was founded in 1949. It grew.\nLast line"
 LONG = "a " * 50 + "TARGET" + " b" * 50

@@ -8,14 +8,15 @@ import re
 
 import pytest
 
-from assistant import cite, verify
-from assistant.embeddings import clear_vector_caches, embed_texts
-from assistant.cite import Claim, Span, clean_stream, normalise_markers, split_cited
-from assistant.guard import addresses_assistant, quarantine
-from assistant.prompts import UNSUPPORTED_MARK
-from assistant.sentences import sentence_spans
-from assistant.settings import REPO_ROOT, load_settings
-from assistant.types import Chunk, Passage
+from assistant.answer import cite, verify
+from assistant.answer.cite import Claim, Span
+from assistant.answer.guard import addresses_assistant, quarantine
+from assistant.answer.markers import clean_stream, normalise_markers, split_cited
+from assistant.core.prompts import UNSUPPORTED_MARK
+from assistant.core.settings import REPO_ROOT, load_settings
+from assistant.core.text import sentence_spans
+from assistant.core.types import Chunk, Passage
+from assistant.index.embedder import clear_vector_caches, embed_texts
 from tests.embedding_support import CountingEmbeddings
 
 THRESHOLD = load_settings().support_threshold

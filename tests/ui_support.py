@@ -6,7 +6,7 @@ import socket
 from contextlib import contextmanager
 from typing import Iterator
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 
 def free_port() -> int:
@@ -19,7 +19,7 @@ def free_port() -> int:
 @contextmanager
 def running_app(pipeline, settings: Settings) -> Iterator[str]:
     """The app of `ui.build_app`, launched as `python -m assistant serve` does; yields its URL."""
-    from assistant.ui import build_app, launch
+    from assistant.app.ui import build_app, launch
 
     app = build_app(pipeline, settings)
     url = launch(app, "127.0.0.1", free_port(), block=False)
@@ -42,8 +42,8 @@ The Zanzibar Accord was signed in 1987 <script>window.__pwned = 1; alert("script
 @contextmanager
 def hostile_pipeline(tmp_path, embeddings) -> Iterator[object]:
     """A pipeline over one document whose text holds `<script>`, an `onerror` image and tags."""
-    from assistant.pipeline import Pipeline
-    from assistant.settings import load_settings
+    from assistant.answer.pipeline import Pipeline
+    from assistant.core.settings import load_settings
     from ingest.run import ingest
 
     folder = tmp_path / "hostile"

@@ -1,0 +1,73 @@
+"""The extractive backend: no language model, it quotes the sentences that best answer.
+
+Every sentence it writes is a verbatim sentence of a retrieved passage, so its citations
+are exact by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from assistant.answer.condense import condense
+from assistant.answer.evidence import ScoredSentence, previous_sentence
+from assistant.answer.guard import addresses_assistant
+from assistant.answer.markers import literal
+from assistant.core.types import Passage
+from assistant.index.keyword import terms_of
+
+RELATIVE_FLOOR = 0.85  # a further sentence must score at least this share of the best one
+MAX_OVERLAP = 0.6  # ...and must not repeat the words of a sentence already chosen
+# A sentence that opens by pointing back ("This agreement…", "It…", "As a result,…") is quoted
+# after the sentence it points to, so the answer reads on its own.
+LEANS_BACK = re.compile(
+    r"^(?:(?:This|That|These|Those|Such|It|Its|They|Their|Them|He|She|His|Her)\b"
+    r"|The (?:former|latter|alliance|organi[sz]ation|agreement|treaty|initiative|policy|union|bloc|group|move|decision|programme|program|mission|operation|framework|partnership|strategy|pact|body|council|war|law|act|plan|project|process|approach|effort|measure)\b"
+    r"|(?:As a result|In response|In turn|However|Therefore|Thus|Consequently|Additionally|Moreover|Furthermore|In addition|Subsequently|Nevertheless|Instead|Similarly|Likewise)\b)"
+)
+
+
+@dataclass
+class ExtractiveBackend:
+    max_sentences: int = 2
+    name: str = "extractive"
+
+    def stream(self, question: str, passages: list[Passage], evidence: list[ScoredSentence]) -> Iterator[str]:
+        quoted: set[str] = set()
+        for sentence in choose(evidence, self.max_sentences):
+            for text in (antecedent(sentence, passages), sentence.text):
+                if text and text not in quoted:
+                    quoted.add(text)
+                    yield f"{literal(text)} [{sentence.passage + 1}] "
+
+    def condense(self, question: str, history: list[dict]) -> str:
+        """The rule-based standalone question (see `assistant.condense`)."""
+        return condense(question, history)
+
+
+def choose(evidence: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
+    """The best sentence, then close runners-up that add something new, best first."""
+    if not evidence:
+        return []
+    picks = [evidence[0]]
+    for candidate in evidence[1:]:
+        if len(picks) >= limit or candidate.score < RELATIVE_FLOOR * evidence[0].score:
+            break
+        if all(_overlap(candidate.text, p.text) < MAX_OVERLAP for p in picks):
+            picks.append(candidate)
+    return picks
+
+
+def antecedent(sentence: ScoredSentence, passages: list[Passage]) -> str:
+    """The sentence before `sentence` in its passage when `sentence` leans on it, else ""."""
+    if not LEANS_BACK.match(sentence.text):
+        return ""
+    before = previous_sentence(passages[sentence.passage], sentence.start)
+    return "" if addresses_assistant(before) else before  # never quote an injection
+
+
+def _overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the two sentences' stemmed words."""
+    x, y = set(terms_of(a)), set(terms_of(b))
+    return len(x & y) / max(1, len(x | y))

@@ -1,0 +1,188 @@
+"""The one answer path shared by the CLI, the UI and the eval.
+
+question -> condense (history) -> retrieve -> score evidence -> refuse, or draft with a
+backend -> verify each sentence against its cited span -> number citations -> `Answer`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from assistant.answer import cite, markers
+from assistant.answer.backends import AnswerBackend, get_backend
+from assistant.answer.evidence import learned_ranking, score_sentences
+from assistant.answer.scorer import Scorer, get_scorer, refusal_default
+from assistant.answer.verify import verify
+from assistant.core import prompts
+from assistant.core.errors import BackendFailed, BadQuestion, IndexMissing
+from assistant.core.prompts import REFUSAL
+from assistant.core.settings import Settings, load_settings
+from assistant.core.types import Answer, Passage
+from assistant.index.chroma import Index, open_index
+from assistant.index.embedder import dimension, get_embeddings
+from assistant.index.retrieve import HybridRetriever
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_NO_ANSWER = re.compile(r"\bsources? (do|does)(n['’]t| not) (answer|contain the answer)", re.IGNORECASE)  # prompts.NO_ANSWER
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """The question without control characters; raises `BadQuestion` when unusable."""
+    question = _CONTROL.sub(" ", question or "").strip()
+    if not question:
+        raise BadQuestion("the question is empty: type a question about the documents")
+    if len(question) > max_chars:
+        raise BadQuestion(f"the question has {len(question)} characters; shorten it to at most {max_chars}")
+    if not re.search(r"\w", question):
+        raise BadQuestion("the question has no words: ask something about the documents")
+    return question
+
+
+@dataclass
+class Pipeline:
+    """Loaded models and index; build once with `Pipeline.load`, then ask many questions."""
+
+    settings: Settings
+    index: Index
+    embeddings: object
+    retriever: HybridRetriever
+    scorer: Scorer | None = None  # None: the heuristic blend alone
+    _backends: dict[str, AnswerBackend] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, embeddings=None, scorer: Scorer | None = None) -> "Pipeline":
+        settings = settings or load_settings()
+        if not settings.chroma_host and not settings.manifest_path.exists():
+            raise IndexMissing.at(str(settings.db_dir))  # before seconds of model loading
+        embeddings = embeddings or get_embeddings(settings.embedding_model, settings.embed_batch_size)
+        index = open_index(settings, dimension(embeddings))
+        scorer = scorer or get_scorer(settings.scorer, settings.scorer_runtime)
+        return cls(settings, index, embeddings, HybridRetriever(index, embeddings, settings), scorer)
+
+    @property
+    def refusal_threshold(self) -> float:
+        """The set threshold, else the one calibrated for the score refusal is decided on."""
+        return self.settings.refusal_threshold if self.settings.refusal_threshold is not None else refusal_default(self.settings)
+
+    def backend(self, name: str | None = None) -> AnswerBackend:
+        name = name or self.settings.backend
+        if name not in self._backends:
+            self._backends[name] = get_backend(name, self.settings)
+        return self._backends[name]
+
+    def answer(self, question: str, **kwargs) -> Answer:
+        """The complete answer (see `stream` for the arguments)."""
+        *_, final = self.stream(question, **kwargs)
+        return final
+
+    def stream(self, question: str, *, history: list[dict] | tuple = (), k: int | None = None, backend: str | None = None, sources: list[str] | None = None, standalone: str | None = None) -> Iterator[str | Answer]:
+        """Draft pieces (str) as the backend writes them, then the checked `Answer` last.
+
+        `standalone` replaces the condensed question (a user editing what was searched for).
+        A language model that fails, or whose answer the sources do not support, gives way to
+        the extractive answer, with `Answer.notice` saying why.
+        """
+        clock = _Clock()
+        question = clean_question(question, self.settings.max_question_chars)
+        chosen = self.backend(backend)
+        clock.lap("backend")  # loads a local model on first use
+        standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else chosen.condense(question, list(history))
+        clock.lap("condense")
+        passages, evidence, strength = self._evidence(question if standalone == question else standalone, standalone, k or self.settings.top_k, sources, clock)
+        reply = _Reply(question, standalone, tuple(passages), strength)
+        if strength < self.refusal_threshold:
+            yield REFUSAL
+            yield reply.refusal(clock, chosen.name)
+            return
+        draft, notice = [], ""
+        try:
+            for piece in markers.clean_stream(chosen.stream(standalone, passages, evidence), len(passages)):
+                draft.append(piece)
+                yield piece
+        except BackendFailed as exc:
+            notice = prompts.FALLBACK_NOTICE.format(backend=chosen.name, reason=exc)
+        clock.lap("generate")
+        claims = verify("".join(draft), passages, self.embeddings, self.settings.support_threshold)
+        notice = notice or _rejection(chosen.name, "".join(draft), claims)
+        if notice:
+            chosen = self.backend("extractive")
+            claims = verify("".join(chosen.stream(standalone, passages, evidence)), passages, self.embeddings, self.settings.support_threshold)
+        clock.lap("verify")
+        yield reply.checked(claims, clock, chosen.name, notice)
+
+    def _evidence(self, asked: str, query: str, k: int, sources: list[str] | None, clock: "_Clock") -> tuple[list[Passage], list, float]:
+        """The top-k passages, their scored sentences best first, and the score refusal is decided on."""
+        pool = max(k, self.settings.rerank_candidates) if self.scorer else k
+        passages = self.retriever.search(query, k=pool, sources=sources)
+        clock.lap("retrieve")
+        # The blend over the top k, its best few re-scored by their own embedding: as its threshold was calibrated.
+        # Not needed when the scorer decides refusal and reads a larger pool of its own.
+        needs_blend = self.scorer is None or self.settings.refuse_by != "scorer" or pool == k
+        blend = score_sentences(asked, passages[:k], self.embeddings, self.index.keyword) if needs_blend else []
+        strength = blend[0].score if blend else 0.0
+        evidence = blend
+        if self.scorer:
+            ranked = score_sentences(asked, passages, self.embeddings, self.index.keyword, rescore=False) if pool > k else blend
+            passages, evidence = learned_ranking(asked, passages, ranked, self.scorer, k, self.settings.scored_sentences, rerank=pool > k)
+            if self.settings.refuse_by == "scorer":
+                strength = evidence[0].score if evidence else 0.0
+        clock.lap("rank")
+        return passages, evidence, strength
+
+
+def says_no_answer(text: str) -> bool:
+    """True when a model sentence is the instructed "the sources do not answer" reply."""
+    return bool(_NO_ANSWER.search(text))
+
+
+def _rejection(backend: str, draft: str, claims: list[cite.Claim]) -> str:
+    """Why a language model's draft is not used (its notice), or "" when it is."""
+    if backend == "extractive" or any(c.supported for c in claims) or says_no_answer(draft):
+        return ""
+    return (prompts.UNSUPPORTED_NOTICE if draft.strip() else prompts.EMPTY_NOTICE).format(backend=backend)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """What every answer to one question shares; builds the final `Answer`."""
+
+    question: str
+    standalone: str
+    passages: tuple[Passage, ...]
+    strength: float
+
+    def refusal(self, clock: "_Clock", backend: str, notice: str = "") -> Answer:
+        return Answer(self.question, self.standalone, REFUSAL, True, (), self.passages, timings_ms=clock.done(), backend=backend, notice=notice, evidence_score=self.strength)
+
+    def checked(self, claims: list[cite.Claim], clock: "_Clock", backend: str, notice: str) -> Answer:
+        """The answer from verified claims; a refusal when no sentence is supported."""
+        sentences, citations = cite.number_citations([c for c in claims if not says_no_answer(c.text)], list(self.passages))
+        clock.lap("cite")
+        if not any(s.supported for s in sentences):
+            return self.refusal(clock, backend, notice)
+        text = cite.render(sentences)
+        return Answer(self.question, self.standalone, text, False, tuple(citations), self.passages, tuple(sentences), clock.done(), backend, notice, self.strength)
+
+
+class _Clock:
+    """Milliseconds spent in each stage, plus `total`."""
+
+    def __init__(self) -> None:
+        self.began = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = (now - self.last) * 1000
+        self.last = now
+
+    def done(self) -> dict[str, float]:
+        return self.laps | {"total": (time.perf_counter() - self.began) * 1000}
+
+
+def answer(question: str, *, history: list[dict] | tuple = (), pipeline: Pipeline | None = None, settings: Settings | None = None, **kwargs) -> Answer:
+    """One question, one answer: loads a pipeline when none is passed in."""
+    return (pipeline or Pipeline.load(settings)).answer(question, history=history, **kwargs)

@@ -1,0 +1,150 @@
+"""A conversation without Gradio: turns, the history the pipeline sees, one streamed reply.
+
+`ui.py` turns these into components; tests drive them directly. A reply never raises: bad
+input, a missing index or a failing backend end as a turn whose `problem` says what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from assistant.answer.pipeline import Pipeline, clean_question
+from assistant.app import render as ui_render
+from assistant.core.errors import AssistantError, BadQuestion
+from assistant.core.settings import Settings
+from assistant.core.types import Answer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange: what the user typed, then the answer, a draft while it streams, or a problem."""
+
+    question: str
+    answer: Answer | None = None
+    draft: str | None = None
+    problem: str = ""
+
+    def reply_html(self, number: int) -> str:
+        if self.answer is not None:
+            return ui_render.answer_html(self.answer, number)
+        if self.problem:
+            return ui_render.problem_html(self.problem)
+        return ui_render.draft_html(self.draft or "")
+
+
+class PipelineHolder:
+    """The pipeline, loaded on first use; a failed load (say, no index yet) is retried next time."""
+
+    def __init__(self, settings: Settings, pipeline: Pipeline | None = None):
+        self.settings, self._pipeline, self._lock = settings, pipeline, threading.Lock()
+
+    def get(self) -> Pipeline:
+        """The loaded pipeline; raises the `AssistantError` that says how to fix a failed load."""
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = Pipeline.load(self.settings)
+            return self._pipeline
+
+    def document_text(self, source: str) -> str | None:
+        """Full text of an indexed document, or None when it is not (or no longer) in the index."""
+        try:
+            return self.get().index.document_text(source)
+        except (AssistantError, OSError):
+            return None
+
+
+def history(turns: Sequence[Turn]) -> list[dict]:
+    """The conversation as the pipeline sees it: answered turns only, answers as plain text."""
+    messages = []
+    for turn in turns:
+        if turn.answer is not None:
+            messages += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.answer.answer}]
+    return messages
+
+
+def _layout(turns: Sequence[Turn]) -> Iterator[tuple[int, str, str]]:
+    """(turn number, role, html) of every chat message; an empty question has no user bubble."""
+    for number, turn in enumerate(turns):
+        if turn.question:
+            yield number, "user", ui_render.user_html(turn.question)
+        yield number, "assistant", turn.reply_html(number)
+
+
+def messages(turns: Sequence[Turn]) -> list[dict]:
+    """Chat messages ({role, content}) for the chatbot."""
+    return [{"role": role, "content": content} for _, role, content in _layout(turns)]
+
+
+def turn_of_message(turns: Sequence[Turn], index: int) -> int | None:
+    """The number of the turn a chat message (by position) belongs to."""
+    owners = [number for number, _, _ in _layout(turns)]
+    return owners[index] if 0 <= index < len(owners) else None
+
+
+def answered(turns: Sequence[Turn]) -> list[tuple[int, Answer]]:
+    """(turn number, answer) of the turns that have an answer."""
+    return [(number, turn.answer) for number, turn in enumerate(turns) if turn.answer is not None]
+
+
+def clean_history(history: object) -> list[dict]:
+    """A [{role, content}] list from an API caller; content may be Gradio's [{type, text}] parts."""
+    if history in (None, ""):
+        return []
+    if not isinstance(history, list) or not all(isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in history):
+        raise BadQuestion('history must be a list of {"role": "user"|"assistant", "content": "..."} messages')
+    return [{"role": m["role"], "content": _text(m.get("content"))} for m in history]
+
+
+def _text(content: object) -> str:
+    if isinstance(content, list):
+        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content if isinstance(content, str) else ""
+
+
+def reply(holder: PipelineHolder, message: str, turns: Sequence[Turn], *, backend: str | None = None, k: int | None = None,
+          sources: list[str] | None = None, standalone: str | None = None, retry: bool = False) -> Iterator[list[Turn]]:
+    """The turns after each step: question with a placeholder, growing drafts, then the answer.
+
+    `retry` answers the last turn's question again, replacing it, with `standalone` as the
+    question searched for (the user's edit of what the assistant searched).
+    """
+    turns = list(turns)
+    if retry:
+        if not turns or not turns[-1].question:
+            yield turns + [Turn("", problem="there is no question to search again yet: ask one first")]
+            return
+        message, turns = turns[-1].question, turns[:-1]
+    try:
+        question = clean_question(message, holder.settings.max_question_chars)
+        if standalone is not None:
+            standalone = clean_question(standalone, holder.settings.max_question_chars)
+    except BadQuestion as exc:
+        yield turns + [Turn((message or "").strip(), problem=str(exc))]
+        return
+    yield turns + [Turn(question, draft="")]
+    yield from _stream(holder, question, turns, backend=backend, k=k, sources=sources, standalone=standalone)
+
+
+def _stream(holder: PipelineHolder, question: str, turns: list[Turn], **options) -> Iterator[list[Turn]]:
+    draft = ""
+    try:
+        stream = holder.get().stream(question, history=history(turns), **options)
+        for item in stream:
+            if isinstance(item, Answer):
+                yield turns + [Turn(question, answer=item)]
+                return
+            draft += item
+            yield turns + [Turn(question, draft=draft)]
+        yield turns + [Turn(question, problem="the answer ended before it was complete; try again")]
+    except AssistantError as exc:
+        yield turns + [Turn(question, problem=str(exc))]
+    except Exception as exc:  # a bug or a broken backend: the user gets a message, the log the traceback
+        log.exception("answering %r failed", question)
+        yield turns + [Turn(question, problem=f"something went wrong while answering ({type(exc).__name__}); the details are in the server log. Try again, or pick another answer backend.")]
+
+

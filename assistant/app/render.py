@@ -1,0 +1,201 @@
+"""Pure HTML for the chat: answers with citation links, the sources panel, the article viewer.
+
+Every piece of document or user text goes through `html.escape`, so a source holding
+`<script>` or `<img onerror=...>` shows as text and never runs. Gradio is not imported here.
+
+>>> answer_link(0, 2)
+'<a class="cite" href="#cite-0-2" title="Show source 2">[2]</a>'
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Callable, Sequence
+
+from assistant.core.types import Answer, Citation, Passage, Sentence
+
+CONTEXT_CHARS = 700  # most characters of paragraph shown on each side of a cited span
+TIMING_ORDER = ("condense", "retrieve", "rank", "generate", "verify", "cite", "total")
+MAIN_TIMINGS = ("retrieve", "generate", "verify", "total")
+
+
+def esc(text: object) -> str:
+    """Text made safe for HTML content and attribute values."""
+    return escape(str(text), quote=True)
+
+
+def user_html(question: str, limit: int = 400) -> str:
+    """A user message as text; very long ones are shortened for display."""
+    shown = question if len(question) <= limit else f"{question[:limit]}… ({len(question):,} characters)"
+    return esc(shown)
+
+
+def draft_html(draft: str) -> str:
+    """The answer while it streams: plain text with its `[n]` markers, then a cursor."""
+    if not draft:
+        return '<div class="answer draft"><span class="searching">Searching the documents…</span></div>'
+    return f'<div class="answer draft">{esc(draft)}<span class="cursor">▍</span></div>'
+
+
+def problem_html(message: str) -> str:
+    """A friendly message in place of an answer (bad input, missing index, an error)."""
+    return f'<div class="answer problem"><span class="problem-icon">⚠️</span> {esc(message)}</div>'
+
+
+def answer_link(turn: int, number: int, supported: bool | None = None) -> str:
+    css = "cite unsupported" if supported is False else "cite"
+    hint = f"Source {number} failed verification" if supported is False else f"Show source {number}"
+    return f'<a class="{css}" href="#cite-{turn}-{number}" title="{hint}">[{number}]</a>'
+
+
+def sentence_html(sentence: Sentence, turn: int, supported: dict[int, bool | None]) -> str:
+    """One answer sentence with its links; a sentence that failed verification is flagged."""
+    links = "".join(answer_link(turn, n, supported.get(n)) for n in sentence.citations)
+    if sentence.supported is False:
+        flag = '<span class="flag" title="The cited passage does not support this sentence">⚠ not supported by its source</span>'
+        return f'<span class="sentence unsupported">{esc(sentence.text)}</span> {links}{flag}'
+    return f'<span class="sentence">{esc(sentence.text)}</span> {links}'
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """A finished answer for the chat: sentences with `[n]` links, then a one-line source list."""
+    if answer.refused or not answer.sentences:
+        closest = " · ".join(f"{answer_link(turn, i)} {esc(p.chunk.title)}" for i, p in enumerate(answer.passages, start=1))
+        foot = f'<p class="answer-foot">Closest passages: {closest}</p>' if closest else ""
+        return f'<div class="answer refused"><p>{esc(answer.answer)}</p>{foot}{_answer_notes(answer)}</div>'
+    supported = {c.id: c.supported for c in answer.citations}
+    text = " ".join(sentence_html(s, turn, supported) for s in answer.sentences)
+    sources = " · ".join(f'{answer_link(turn, c.id, c.supported)} {esc(c.title)}' for c in answer.citations)
+    return f'<div class="answer"><p>{text}</p><p class="answer-foot">Sources: {sources}</p>{_answer_notes(answer)}</div>'
+
+
+def _answer_notes(answer: Answer) -> str:
+    notes = []
+    if answer.standalone_question != answer.question:
+        notes.append(f"Searched for: “{esc(answer.standalone_question)}”")
+    if answer.notice:
+        notes.append(esc(answer.notice))
+    return "".join(f'<p class="answer-foot">{note}</p>' for note in notes)
+
+
+def paragraph_bounds(text: str, start: int, end: int, limit: int = CONTEXT_CHARS) -> tuple[int, int]:
+    """The line (paragraph) holding `text[start:end]`, at most `limit` characters on each side.
+
+    >>> paragraph_bounds("Title\\nOne two. Three four.\\nNext", 15, 26)
+    (6, 26)
+    """
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    if start - lo > limit:
+        lo = text.find(" ", start - limit, start) + 1 or start - limit
+    if hi - end > limit:
+        cut = text.rfind(" ", end, end + limit)
+        hi = cut if cut > end else end + limit
+    return lo, hi
+
+
+def highlighted(text: str, start: int, end: int, lo: int, hi: int, mark_id: str = "") -> str:
+    """`text[lo:hi]` escaped, with `text[start:end]` in a `<mark>`; ellipses where clipped."""
+    before = ("…" if lo > 0 and text[lo - 1] != "\n" else "") + text[lo:start]
+    after = text[end:hi] + ("…" if hi < len(text) and text[hi] != "\n" else "")
+    anchor = f' id="{esc(mark_id)}"' if mark_id else ""
+    return f"{esc(before)}<mark{anchor}>{esc(text[start:end])}</mark>{esc(after)}"
+
+
+def open_button(source: str, start: int, end: int) -> str:
+    """The button that opens the whole article at a span (handled by the viewer's script)."""
+    return (
+        f'<button class="open-article" data-open-article data-source="{esc(source)}" data-start="{start}" '
+        f'data-end="{end}">Open the article at this passage</button>'
+    )
+
+
+def citation_card(citation: Citation, turn: int, document: str | None) -> str:
+    """One cited source: title, section path, AI notice, the span highlighted in its paragraph."""
+    if document is not None and document[citation.start : citation.end] == citation.text:
+        context = highlighted(document, citation.start, citation.end, *paragraph_bounds(document, citation.start, citation.end))
+    else:  # the document changed since the answer: show the quoted span alone
+        context = f"<mark>{esc(citation.text)}</mark>"
+    failed = '<p class="failed">⚠ This citation failed verification: the passage may not support the sentence.</p>' if citation.supported is False else ""
+    return (
+        f'<article class="src{" unsupported" if citation.supported is False else ""}" id="src-{turn}-{citation.id}">'
+        f'<header><span class="num">[{citation.id}]</span> <span class="title">{esc(citation.title)}</span></header>'
+        f'{section_line(citation.title, citation.section)}{source_notice(citation.notice)}{failed}'
+        f'<blockquote class="context">{context}</blockquote>'
+        f'<p class="where"><code>{esc(citation.source)}</code> · characters {citation.start}–{citation.end} '
+        f"{open_button(citation.source, citation.start, citation.end)}</p></article>"
+    )
+
+
+def passage_card(passage: Passage, turn: int, number: int) -> str:
+    """A retrieved passage (shown when the assistant refused): where it is and its text."""
+    c = passage.chunk
+    return (
+        f'<article class="src passage" id="src-{turn}-{number}"><header><span class="num">{number}.</span> <span class="title">{esc(c.title)}</span></header>'
+        f'{section_line(c.title, c.section)}{source_notice(c.notice)}<blockquote class="context">{esc(c.text)}</blockquote>'
+        f'<p class="where"><code>{esc(c.source)}</code> · characters {c.start}–{c.end} {open_button(c.source, c.start, c.end)}</p></article>'
+    )
+
+
+def section_line(title: str, section: str) -> str:
+    """The heading path under the title (nothing when the passage sits under the title itself)."""
+    return f'<p class="section">{esc(section)}</p>' if section and section != title else ""
+
+
+def source_notice(notice: str) -> str:
+    return f'<p class="notice" title="The article’s own AI-assistance notice">{esc(notice)}</p>' if notice else ""
+
+
+def sources_html(answers: Sequence[tuple[int, Answer]], document_text: Callable[[str], str | None]) -> str:
+    """The sources panel: one section per answered turn, the last one shown.
+
+    `answers` holds (turn number, answer) pairs; a click on `[n]` in turn t shows section t
+    and card `src-t-n` (see `ui_assets.VIEWER_JS`).
+    """
+    if not answers:
+        return '<div class="sources empty"><h4>Sources</h4><p>Ask a question: the passages each answer cites appear here, with the quoted words highlighted. Click a <b>[n]</b> in an answer to jump to its source.</p></div>'
+    sections = [_turn_section(turn, answer, document_text, hidden=i < len(answers) - 1) for i, (turn, answer) in enumerate(answers)]
+    return f'<div class="sources">{"".join(sections)}</div>'
+
+
+def _turn_section(turn: int, answer: Answer, document_text: Callable[[str], str | None], hidden: bool) -> str:
+    if answer.citations:
+        heading = f"Sources <span class=\"for\">of the answer to “{esc(answer.question)}”</span>"
+        cards = "".join(citation_card(c, turn, document_text(c.source)) for c in answer.citations)
+    else:
+        heading = f"Closest passages <span class=\"for\">(no answer to “{esc(answer.question)}”)</span>"
+        cards = "".join(passage_card(p, turn, i) for i, p in enumerate(answer.passages, start=1))
+    return f'<section class="turn" data-turn="{turn}"{" hidden" if hidden else ""}><h4>{heading}</h4>{cards}</section>'
+
+
+def article_html(title: str, notice: str, text: str, start: int, end: int) -> str:
+    """A whole document with `text[start:end]` marked (`#hit`), for the article viewer."""
+    if not 0 <= start <= end <= len(text):
+        start = end = 0
+    body = highlighted(text, start, end, 0, len(text), mark_id="hit")
+    return f'<h3 class="article-title">{esc(title)}</h3>{source_notice(notice)}<div class="article-text">{body}</div>'
+
+
+def timings_html(timings: dict[str, float]) -> str:
+    """Milliseconds per stage of the last answer; stages a backend did not run show a dash."""
+    if not timings:
+        return '<p class="timings empty">Timings of the last answer appear here.</p>'
+    stages = [s for s in TIMING_ORDER if s in timings or s in MAIN_TIMINGS] + sorted(set(timings) - set(TIMING_ORDER))
+    rows = "".join(
+        f'<tr class="{"main" if s in MAIN_TIMINGS else ""}"><td>{esc(s)}</td><td>{_ms(timings.get(s))}</td></tr>' for s in stages
+    )
+    return f'<table class="timings"><tbody>{rows}</tbody></table>'
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "— (not run)"
+    return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def backends_note(available: dict[str, str | None]) -> str:
+    """Why each unavailable backend cannot run (empty when all can)."""
+    missing = [f"{name}: {reason}" for name, reason in available.items() if reason]
+    return "Not available here — " + "; ".join(missing) if missing else "All answer backends are available."
+

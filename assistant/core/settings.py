@@ -1,0 +1,95 @@
+"""One settings object: every field has a default and a description.
+
+Environment variables `ASSISTANT_<FIELD>` override the defaults, CLI flags override both.
+`python -m assistant settings` prints the effective values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Effective configuration of ingest, retrieval, answering and the app."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="ignore")
+
+    # where things live
+    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Folder ingested when no path is given.")
+    db_dir: Path = Field(REPO_ROOT / ".chroma", description="Index folder: Chroma files, keyword index, manifest.")
+    collection: str = Field("articles", description="Chroma collection name (3+ characters).")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded store in db_dir.")
+    chroma_port: int = Field(8000, description="Chroma server port, used with chroma_host.")
+
+    # ingest
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="Embedder name (see assistant.embeddings) or a local model folder.")
+    embed_batch_size: int = Field(64, description="Texts embedded per batch during ingest.")
+    chunk_size: int = Field(600, description="Largest chunk in characters; chunks end on sentence boundaries.")
+    chunk_overlap: int = Field(0, description="Characters of trailing sentences repeated at the start of the next chunk.")
+
+    # retrieval
+    retrieval_mode: str = Field("hybrid", description="hybrid (dense + BM25 fused), dense or bm25.")
+    top_k: int = Field(4, description="Passages returned to the answer backend.")
+    candidates: int = Field(30, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant: larger flattens rank differences.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
+
+    # answering
+    backend: str = Field("extractive", description="Answer backend: extractive, local or openai.")
+    answer_sentences: int = Field(2, description="Most sentences in an extractive answer.")
+    scorer: str = Field("learned", description="Answer scorer: learned (the shipped cross-encoder), heuristic (the hand-weighted blend) or a local cross-encoder folder.")
+    refuse_by: str = Field("heuristic", description="What decides a refusal: heuristic (the blend's best score, 0.38) or scorer (the answer scorer's best probability, at its calibrated threshold). See README, Refusal.")
+    refusal_threshold: float | None = Field(None, description="Best evidence score below which the assistant says the documents do not answer; unset: the calibrated value of the refuse_by signal (heuristic: 0.38; scorer: its calibration.json).")
+    scorer_runtime: str = Field("torch", description="What runs the answer scorer: torch, or onnx (ONNX Runtime; exported once into the user's cache folder).")
+    rerank_candidates: int = Field(12, description="Passages retrieved for the scorer to reorder before the top k are kept (0 or top_k: no reranking).")
+    scored_sentences: int = Field(16, description="Most sentences the answer scorer reads per answer (the heuristic's best first, each followed by the next sentence).")
+    max_question_chars: int = Field(2000, description="Longest question accepted.")
+
+    # language-model backends
+    model_path: Path | None = Field(None, description="GGUF file for the local backend; default: the packaged SmolLM2-135M-Instruct.")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; default: OPENAI_BASE_URL or api.openai.com.")
+    openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
+    openai_api_key: SecretStr | None = Field(None, description="API key; default: OPENAI_API_KEY. Never printed.")
+    llm_timeout: float = Field(60.0, description="Seconds before a language-model call is abandoned for the extractive answer.")
+    max_new_tokens: int = Field(256, description="Most tokens a language model may write per answer.")
+    llm_temperature: float = Field(0.0, description="Sampling temperature of the language-model backends (0 = deterministic).")
+    llm_context: int = Field(4096, description="Context window in tokens for the local backend (prompt plus answer).")
+    support_threshold: float = Field(0.57, description="Support score at or above which a cited sentence counts as supported (maximises balanced accuracy on pairs built from eval/questions.jsonl; see assistant/verify.py).")
+
+    # app
+    host: str = Field("127.0.0.1", description="Address the app binds to.")
+    port: int = Field(7860, description="Port the app listens on.")
+    auth_username: str | None = Field(None, description="With auth_password: the app asks for this user name and password.")
+    auth_password: SecretStr | None = Field(None, description="With auth_username: the app's password. Never printed.")
+    feedback_file: Path = Field(REPO_ROOT / "feedback.jsonl", description="Where thumbs up/down on answers are appended.")
+
+    @property
+    def keyword_dir(self) -> Path:
+        return self.db_dir / "keyword"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.db_dir / "manifest.json"
+
+    def chunker_config(self) -> dict:
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}
+
+    def describe(self) -> str:
+        """Lines of `name = value  # description`, secrets masked."""
+        lines = []
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            shown = "********" if isinstance(value, SecretStr) else value
+            lines.append(f"{name} = {shown}  # {info.description}")
+        return "\n".join(lines)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from defaults and environment, with non-None overrides (CLI flags) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

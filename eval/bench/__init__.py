@@ -1,0 +1,1 @@
+"""The SQuAD benchmark (python -m eval bench), apart from the quality eval."""
