@@ -14,14 +14,25 @@ LLAMA_STAMP    := $(VENV)/.llama-$(LLAMA_FLAVOUR)
 WHEELS         := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trusted-rag-assistant/llama-cpp-$(LLAMA_VERSION)-$(LLAMA_FLAVOUR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install index system-deps eval bench clean
+.PHONY: run test test-fast lint typecheck install index system-deps eval bench clean
 
 run: index
 	$(PY) -m assistant serve
 
-test: install system-deps
+# Everything: lint, types, every test and doctest (browser, local model, servers, the slow ones), the eval floor.
+test: install system-deps lint typecheck
 	$(PY) -m pytest -q
 	$(PY) -m eval --check --quiet
+
+# The edit loop (about a minute or two): no browser, no local model, no servers, nothing slow.
+test-fast: install lint
+	$(PY) -m pytest -q -x -m "not slow and not browser and not llm and not server"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy assistant/core assistant/index
 
 install: $(STAMP)
 

@@ -1,9 +1,8 @@
 """Retrieval assistant whose every sentence cites the passage it came from.
 
 Stages, each a folder, imports one way: `app -> answer -> index -> core`.
-The public face is re-exported lazily, so `import assistant` stays cheap:
-
->>> from assistant import Pipeline, Settings  # doctest: +SKIP
+The public face (`Pipeline`, `Settings`, `Answer`, `ChunkRetriever`) is re-exported lazily,
+so `import assistant` stays cheap.
 """
 
 from assistant import offline as _offline  # noqa: F401  (must run before library imports)

@@ -10,8 +10,8 @@ import math
 import re
 import string
 from collections import Counter
+from collections.abc import Callable
 from difflib import SequenceMatcher
-from typing import Callable
 
 Judge = Callable[[str, str], bool]  # judge(sentence, cited_text) -> does the text support the sentence?
 

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 import assistant  # noqa: F401  (sets the offline environment first)
-from assistant.core.settings import REPO_ROOT, load_settings
-
-CORPUS = REPO_ROOT / "corpus"
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes minutes (a fresh virtual environment); still part of `make test`")
+from assistant.core.settings import load_settings
+from tests.support import CORPUS
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +55,3 @@ def fresh_settings(tmp_path):
     return load_settings(db_dir=tmp_path / "db")
 
 
-def original(source: str, root: Path = CORPUS.parent) -> str:
-    """The text of an indexed source such as `corpus/x.txt`, read from disk."""
-    return (root / source).read_text(encoding="utf-8")

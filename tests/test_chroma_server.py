@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,15 +23,13 @@ from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.index.chroma import chroma_client, open_index
 from assistant.index.keyword import keyword_is_current
 from ingest.run import ingest
+from tests.support import free_port
+
+pytestmark = [pytest.mark.server]
 
 CORPUS = REPO_ROOT / "corpus"
 QUESTION = "When was NATO established?"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_heartbeat(process: subprocess.Popen, port: int, patience: float = 120.0) -> None:
@@ -51,7 +48,7 @@ def _wait_for_heartbeat(process: subprocess.Popen, port: int, patience: float = 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """(host, port) of a real Chroma server started for this module."""
-    port = _free_port()
+    port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     data = tmp_path_factory.mktemp("chroma-server")
     process = subprocess.Popen([str(chroma), "run", "--path", str(data), "--port", str(port), "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.settings import REPO_ROOT
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 PACKAGE_FILES = ("pyproject.toml", "README.md", "assistant", "ingest", "eval")
 INSTALL_LIMIT = 1800  # seconds: a cold pip cache on a busy 2-core machine

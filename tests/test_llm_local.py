@@ -19,14 +19,13 @@ from assistant.answer.backends import local as local_module
 from assistant.answer.backends.chat import answer_messages
 from assistant.answer.backends.local import PROBING
 from assistant.answer.pipeline import Pipeline
-from assistant.answer.verify import REATTACH_MARGIN
 from assistant.core.errors import BackendUnavailable
-from assistant.core.prompts import UNSUPPORTED_MARK
 from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.core.types import Answer
 from ingest.run import ingest
-from tests.conftest import original
-from tests.test_local_worker import orphaned_workers
+from tests.support import assert_checked, original, orphaned_workers
+
+pytestmark = [pytest.mark.llm]
 
 MAX_NEW_TOKENS = 48  # enough for a sentence or two, and quick on a shared CPU
 
@@ -38,22 +37,6 @@ def local_pipeline(pipeline):
     copy = dataclasses.replace(pipeline, settings=settings, _backends={})
     copy.backend("local")
     return copy
-
-
-def assert_checked(answer: Answer, threshold: float) -> None:
-    """Every sentence is judged; supported ones cite exact spans, unsupported ones are flagged."""
-    assert answer.sentences or answer.refused
-    for sentence in answer.sentences:
-        assert isinstance(sentence.supported, bool) and 0.0 <= sentence.support_score <= 1.0
-        if sentence.supported:
-            assert sentence.support_score >= threshold
-            assert sentence.citations and f"{sentence.text} [{sentence.citations[0]}]" in answer.answer
-        else:
-            assert sentence.support_score < threshold + REATTACH_MARGIN
-            assert f"{sentence.text} {UNSUPPORTED_MARK}" in answer.answer
-    for citation in answer.citations:
-        assert isinstance(citation.supported, bool)
-        assert original(citation.source)[citation.start : citation.end] == citation.text
 
 
 def test_local_answer_streams_tokens_and_every_sentence_is_verified(local_pipeline):

@@ -24,16 +24,13 @@ from pydantic import SecretStr
 from assistant.answer.backends.local import model_file
 from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.core.types import Answer
-from tests.test_llm_local import assert_checked
+from tests.support import assert_checked, free_port
+
+pytestmark = [pytest.mark.llm, pytest.mark.server]
 
 KEY = "sk-test-0123456789abcdef"
 SERVER_START_LIMIT = 180  # seconds to wait for the server to load (a busy 2-core machine is slow)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(log: Path) -> tuple[subprocess.Popen, str]:
@@ -85,7 +82,7 @@ def test_server_killed_mid_answer_falls_back_with_a_notice(pipeline, tmp_path):
         stream = openai_pipeline(pipeline, url, max_new_tokens=256).stream("Describe how NATO and the European Union cooperate on security.", backend="openai")
         first = next(stream)
         stop(process)  # the server dies while the answer is being written
-        *rest, answer = [first, *stream]
+        *_, answer = [first, *stream]
     finally:
         stop(process)
     assert isinstance(first, str) and first

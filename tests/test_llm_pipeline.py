@@ -14,7 +14,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModelErr
 from assistant.answer.backends.chat import ChatBackend
 from assistant.core import prompts
 from assistant.core.types import Answer
-from tests.conftest import original
+from tests.support import original
 
 QUESTION = "When was NATO established?"
 

@@ -21,8 +21,9 @@ import pytest
 
 from assistant.answer.backends.worker import how_it_ended
 from assistant.core.settings import REPO_ROOT
-from tests.conftest import original
-from tests.ui_support import running_app
+from tests.support import alive, original, running_app, workers_of
+
+pytestmark = [pytest.mark.llm]
 
 LONG = "Describe how NATO and the European Union cooperate on security."  # SmolLM2 writes on for a while
 SHORT = "What is Berlin Plus?"
@@ -132,29 +133,6 @@ def test_the_app_keeps_serving_everyone_while_the_worker_dies_mid_answer(pipelin
 # -- nothing outlives its owner -----------------------------------------------------------------
 
 
-def workers() -> dict[int, int]:
-    """Every running worker's pid -> the pid of the process that started it (from command lines)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            args = (entry / "cmdline").read_bytes().decode().split("\0")
-        except (OSError, ValueError):
-            continue
-        if "assistant.answer.backends.worker" in args and "--parent" in args and _alive(int(entry.name)):
-            found[int(entry.name)] = int(args[args.index("--parent") + 1])
-    return found
-
-
-def workers_of(parent: int) -> list[int]:
-    """Pids of running workers started by process `parent`."""
-    return [pid for pid, owner in workers().items() if owner == parent]
-
-
-def orphaned_workers() -> list[int]:
-    """Running workers whose starter is gone."""
-    return [pid for pid, owner in workers().items() if not _alive(owner)]
-
-
 def wait_for(condition, limit: float) -> bool:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -196,17 +174,9 @@ def test_a_killed_cli_takes_its_worker_with_it(corpus_index):
         orphans = workers_of(run.pid)
         run.kill()  # no atexit runs: the worker must notice on its own
         run.wait()
-        assert wait_for(lambda: not any(_alive(pid) for pid in orphans), GONE_WITHIN)
+        assert wait_for(lambda: not any(alive(pid) for pid in orphans), GONE_WITHIN)
     finally:
         run.kill()
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie waiting for its new parent to reap it."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def test_the_app_offers_the_local_model_once_its_worker_answered(pipeline, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from assistant.core.text import sentence_spans
 from ingest.parse import heading_level, parse_document
 from ingest.split import chunk_document, make_splitter
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 ARTICLES = sorted(CORPUS.glob("*.txt"))
 

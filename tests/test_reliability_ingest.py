@@ -16,7 +16,7 @@ from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.index.chroma import chroma_client
 from assistant.index.keyword import KeywordIndex
 from ingest.run import ingest
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 
 def _state(settings) -> tuple[set[str], list[str], set[str]]:

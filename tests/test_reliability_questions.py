@@ -8,7 +8,7 @@ from assistant.answer.pipeline import Pipeline
 from assistant.core.errors import BadQuestion
 from assistant.core.settings import load_settings
 from ingest.run import ingest
-from tests.conftest import original
+from tests.support import original
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from assistant.core.errors import BadQuestion, UnknownName
 from assistant.core.prompts import REFUSAL
 from assistant.core.types import Chunk, Passage
 from assistant.index.retrieve import ChunkRetriever, rrf
-from tests.conftest import original
+from tests.support import original
 
 
 @pytest.mark.parametrize(

@@ -149,7 +149,7 @@ def test_an_unknown_refusal_signal_names_the_choices(corpus_index, embeddings):
     from assistant.answer.pipeline import Pipeline
 
     with pytest.raises(UnknownName, match="heuristic, scorer"):
-        Pipeline.load(corpus_index.model_copy(update={"refuse_by": "vibes"}), embeddings=embeddings).refusal_threshold
+        _ = Pipeline.load(corpus_index.model_copy(update={"refuse_by": "vibes"}), embeddings=embeddings).refusal_threshold
 
 
 def test_the_cli_names_the_choices_for_an_unknown_scorer(corpus_index, tmp_path):
@@ -201,6 +201,7 @@ def test_a_repeated_question_costs_no_second_model_call():
     assert len(cached._memory) == 3
 
 
+@pytest.mark.slow
 def test_train_scorer_trains_calibrates_and_writes_a_loadable_model_with_its_card(tmp_path):
     """The training command end to end on a handful of SQuAD train questions (never dev)."""
     import subprocess

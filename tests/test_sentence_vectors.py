@@ -16,7 +16,7 @@ from assistant.core.settings import REPO_ROOT
 from assistant.core.text import sentence_spans
 from assistant.index.chroma import chroma_client, pack_sentences, sentence_vectors
 from assistant.index.embedder import clear_vector_caches, embed_with_sentences
-from tests.embedding_support import CountingEmbeddings
+from tests.support import CountingEmbeddings
 
 
 def _records(settings) -> list[tuple[str, dict]]:

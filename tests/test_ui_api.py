@@ -8,9 +8,9 @@ import sys
 
 import pytest
 from gradio_client import Client
-from ui_support import running_app
 
 from assistant.core.settings import REPO_ROOT
+from tests.support import running_app
 
 QUESTION = "When was NATO established?"
 SAME_AS_CLI = ("question", "standalone_question", "answer", "refused", "citations", "passages", "sentences", "backend", "evidence_score")

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
-from ui_support import hostile_pipeline, running_app
 
 from assistant.core.settings import REPO_ROOT
+from tests.support import CHROMIUM, CHROMIUM_ARGS, hostile_pipeline, running_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = [pytest.mark.browser]
+
 SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"
 WAIT = 120_000  # ms: generous, the machine is shared; nothing asserts on speed
 

@@ -5,7 +5,7 @@ Table-style, one assert per case. Document text must always come out escaped.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -160,7 +160,7 @@ def test_reference(args, expected):
     assert reference(*args) == expected
 
 
-EXPORT = conversation_markdown([ANSWER, REFUSED, HOSTILE_ANSWER], datetime(2026, 11, 21, 15, 0, tzinfo=timezone.utc))
+EXPORT = conversation_markdown([ANSWER, REFUSED, HOSTILE_ANSWER], datetime(2026, 11, 21, 15, 0, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_feedback_is_appended_as_an_eval_case(tmp_path):
     """Two votes, read back in order, with question and history in the eval-case shape."""
     path = tmp_path / "sub" / "feedback.jsonl"
     history = [{"role": "user", "content": "What is NATO?"}, {"role": "assistant", "content": "An alliance. [1]"}]
-    append_feedback(path, feedback_record(ANSWER, True, history, datetime(2026, 11, 21, tzinfo=timezone.utc)))
+    append_feedback(path, feedback_record(ANSWER, True, history, datetime(2026, 11, 21, tzinfo=UTC)))
     append_feedback(path, feedback_record(REFUSED, False, []))
     first, second = read_feedback(path)
     assert (first["timestamp"], first["rating"], first["question"], first["history"], first["citations"][0]["text"], second["rating"], second["refused"]) == (

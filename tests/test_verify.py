@@ -17,7 +17,7 @@ from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.core.text import sentence_spans
 from assistant.core.types import Chunk, Passage
 from assistant.index.embedder import clear_vector_caches, embed_texts
-from tests.embedding_support import CountingEmbeddings
+from tests.support import CountingEmbeddings
 
 THRESHOLD = load_settings().support_threshold
 FOUNDING = "NATO, established in 1949, originated as a collective defense alliance aimed at countering Soviet influence during the Cold War."

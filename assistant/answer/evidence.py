@@ -118,7 +118,7 @@ def score_sentences(question: str, passages: list[Passage], embeddings, keyword,
     return sorted(best, key=lambda x: -x.score) + ranked[RESCORED:]
 
 
-def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredSentence], scorer: "Scorer", k: int, budget: int, rerank: bool = True) -> tuple[list[Passage], list[ScoredSentence]]:
+def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredSentence], scorer: Scorer, k: int, budget: int, rerank: bool = True) -> tuple[list[Passage], list[ScoredSentence]]:
     """The top `k` passages and their sentences, the sentences ordered by the answer scorer's probability.
 
     The scorer reads at most `budget` sentences, in this order of priority: each of the heuristic's

@@ -10,7 +10,7 @@ Models write markers in many ways; all of these parse: `[1]`, `[1, 2]`, `[1][2]`
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 _IDS = r"(?:(?i:source|doc(?:ument)?)\s*)?(\d+(?:\s*[,;]\s*\d+)*)"
 MARKER = re.compile(rf"\[\s*{_IDS}\s*\]|【\s*{_IDS}\s*】")

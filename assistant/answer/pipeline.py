@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from assistant.answer import cite, markers
 from assistant.answer.backends import AnswerBackend, get_backend
@@ -53,7 +53,7 @@ class Pipeline:
     _backends: dict[str, AnswerBackend] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, settings: Settings | None = None, embeddings=None, scorer: Scorer | None = None) -> "Pipeline":
+    def load(cls, settings: Settings | None = None, embeddings=None, scorer: Scorer | None = None) -> Pipeline:
         settings = settings or load_settings()
         if not settings.chroma_host and not settings.manifest_path.exists():
             raise IndexMissing.at(str(settings.db_dir))  # before seconds of model loading
@@ -113,7 +113,7 @@ class Pipeline:
         clock.lap("verify")
         yield reply.checked(claims, clock, chosen.name, notice)
 
-    def _evidence(self, asked: str, query: str, k: int, sources: list[str] | None, clock: "_Clock") -> tuple[list[Passage], list, float]:
+    def _evidence(self, asked: str, query: str, k: int, sources: list[str] | None, clock: _Clock) -> tuple[list[Passage], list, float]:
         """The top-k passages, their scored sentences best first, and the score refusal is decided on."""
         pool = max(k, self.settings.rerank_candidates) if self.scorer else k
         passages = self.retriever.search(query, k=pool, sources=sources)
@@ -154,10 +154,10 @@ class _Reply:
     passages: tuple[Passage, ...]
     strength: float
 
-    def refusal(self, clock: "_Clock", backend: str, notice: str = "") -> Answer:
+    def refusal(self, clock: _Clock, backend: str, notice: str = "") -> Answer:
         return Answer(self.question, self.standalone, REFUSAL, True, (), self.passages, timings_ms=clock.done(), backend=backend, notice=notice, evidence_score=self.strength)
 
-    def checked(self, claims: list[cite.Claim], clock: "_Clock", backend: str, notice: str) -> Answer:
+    def checked(self, claims: list[cite.Claim], clock: _Clock, backend: str, notice: str) -> Answer:
         """The answer from verified claims; a refusal when no sentence is supported."""
         sentences, citations = cite.number_citations([c for c in claims if not says_no_answer(c.text)], list(self.passages))
         clock.lap("cite")

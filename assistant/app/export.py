@@ -6,15 +6,15 @@ as text instead of rendering it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from assistant.core.types import Answer
 
 
 def conversation_markdown(answers: Sequence[Answer], when: datetime | None = None) -> str:
     """Each question, the answer with its `[n]` markers, and the numbered sources it cites."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     lines = ["# Conversation with the document assistant", "", f"Exported {when:%Y-%m-%d %H:%M} UTC.", ""]
     for number, answer in enumerate(answers, start=1):
         lines += _turn(number, answer)

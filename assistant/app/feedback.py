@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.core.errors import AssistantError
@@ -18,7 +18,7 @@ from assistant.core.types import Answer
 
 def feedback_record(answer: Answer, liked: bool, history: list[dict], when: datetime | None = None) -> dict:
     """The JSON object stored for one vote on `answer`, asked after `history`."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     return {
         "timestamp": when.isoformat(timespec="seconds"),
         "rating": "up" if liked else "down",

@@ -9,8 +9,8 @@ Every piece of document or user text goes through `html.escape`, so a source hol
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import Callable, Sequence
 
 from assistant.core.types import Answer, Citation, Passage, Sentence
 

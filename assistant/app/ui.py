@@ -9,8 +9,9 @@ the app serves three API endpoints (see the README): `/ask` (streams the answer 
 import functools
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Literal
 
 import gradio as gr
 

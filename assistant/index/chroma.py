@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from assistant.core.settings import Settings
 from assistant.core.types import Chunk
 from assistant.index.keyword import PAGE, KeywordIndex, ensure_keyword_index
 from assistant.index.manifest import read_manifest
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
 
 
 def chroma_client(settings: Settings):
@@ -108,7 +112,7 @@ def sentence_vectors(meta: dict) -> dict[tuple[int, int], np.ndarray]:
     if not spans or not packed:
         return {}
     try:
-        keys = [tuple(int(x) for x in pair.split(":", 1)) for pair in spans.split()]
+        keys = [(int(a), int(b)) for a, b in (pair.split(":", 1) for pair in spans.split())]
         matrix = np.frombuffer(base64.b64decode(packed), dtype=np.float16).reshape(len(keys), -1).astype(np.float32)
     except (ValueError, binascii.Error):
         return {}  # the question then embeds the sentences itself
@@ -119,7 +123,7 @@ def sentence_vectors(meta: dict) -> dict[tuple[int, int], np.ndarray]:
 class Index:
     """An opened index: the Chroma collection and the keyword index built from it."""
 
-    collection: object
+    collection: Collection
     keyword: KeywordIndex
     settings: Settings
 

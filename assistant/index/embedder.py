@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -65,7 +66,7 @@ def embed_with_sentences(embeddings: Embeddings, texts: list[str], spans: list[l
     A model that does not mean-pool (or is not a sentence-transformers model) gets None
     for every sentence, and sentences are then embedded when a question needs them.
     """
-    model = getattr(embeddings, "_client", None)
+    model: Any = getattr(embeddings, "_client", None)
     if not texts or getattr(_pooling(model), "pooling_mode", None) != "mean":
         return embeddings.embed_documents(texts), [[None] * len(s) for s in spans]
     import torch

@@ -32,7 +32,7 @@ class KeywordIndex:
         self.bm25, self.ids, self.build_id = bm25, ids, build_id
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
+    def build(cls, ids: list[str], texts: list[str]) -> KeywordIndex:
         import bm25s
 
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
@@ -51,7 +51,7 @@ class KeywordIndex:
         staging.rename(folder)
 
     @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex":
+    def load(cls, folder: Path) -> KeywordIndex:
         import bm25s
 
         if not all((folder / name).exists() for name in KEYWORD_FILES):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
@@ -41,7 +42,7 @@ class HybridRetriever:
     """Search the index; `search` returns the top-k passages in rank order."""
 
     index: Index
-    embeddings: object
+    embeddings: Embeddings
     settings: Settings
 
     def search(self, query: str, *, k: int | None = None, sources: list[str] | None = None, mode: str | None = None) -> list[Passage]:

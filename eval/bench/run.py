@@ -24,7 +24,7 @@ import platform
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.core.settings import REPO_ROOT
@@ -49,7 +49,7 @@ class Plan:
     refusal_paragraphs: int = 500  # the first articles, one question each, half with the answer deleted
 
     @classmethod
-    def quick(cls) -> "Plan":
+    def quick(cls) -> Plan:
         return cls(200, 2, 2, 150, 1000, (10_000, 100_000), 90.0, 1, 150, 150)
 
 
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         raise SystemExit(f"unknown section(s) {', '.join(sorted(unknown))}: choose from {', '.join(SECTIONS)}")
     out = args.out or REPO_ROOT / "eval" / "runs" / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
-    results = {"machine": machine(), "plan": asdict(plan), "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    results = {"machine": machine(), "plan": asdict(plan), "started": datetime.now(UTC).isoformat(timespec="seconds")}
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         results |= run_sections(args, plan, sections, Path(tmp))

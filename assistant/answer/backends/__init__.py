@@ -8,7 +8,8 @@ llama.cpp in a supervised worker process, `openai` calls any OpenAI-compatible e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterator, Protocol
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.core.errors import UnknownName
 from assistant.core.settings import Settings

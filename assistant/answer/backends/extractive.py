@@ -7,8 +7,8 @@ are exact by construction.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from assistant.answer.condense import condense
 from assistant.answer.evidence import ScoredSentence, previous_sentence

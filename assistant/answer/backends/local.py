@@ -17,8 +17,9 @@ import json
 import logging
 import threading
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -167,7 +168,7 @@ class WorkerChat(BaseChatModel):
 
 # -- offer only what works: one probe per model and process ----------------------------------------
 
-_probes: dict[tuple[str, int], "_Probe"] = {}
+_probes: dict[tuple[str, int], _Probe] = {}
 _probes_lock = threading.Lock()
 
 

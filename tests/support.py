@@ -1,0 +1,134 @@
+"""Helpers the tests share, imported one way: `from tests.support import ...` (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from assistant.answer.verify import REATTACH_MARGIN
+from assistant.core.prompts import UNSUPPORTED_MARK
+from assistant.core.settings import REPO_ROOT, Settings
+from assistant.core.types import Answer
+
+CORPUS = REPO_ROOT / "corpus"
+
+
+def original(source: str, root: Path = CORPUS.parent) -> str:
+    """The text of an indexed source such as `corpus/x.txt`, read from disk."""
+    return (root / source).read_text(encoding="utf-8")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it when binding port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_app(pipeline, settings: Settings) -> Iterator[str]:
+    """The app of `ui.build_app`, launched as `python -m assistant serve` does; yields its URL."""
+    from assistant.app.ui import build_app, launch
+
+    app = build_app(pipeline, settings)
+    url = launch(app, "127.0.0.1", free_port(), block=False)
+    try:
+        yield url
+    finally:
+        app.close()
+
+
+HOSTILE_TEXT = """Hostile Markup Test Page
+
+🧪 AI notice: this test page was written with AI assistance <b>in bold</b>.
+
+The Zanzibar Accord
+
+The Zanzibar Accord was signed in 1987 <script>window.__pwned = 1; alert("script ran")</script> by the harbour council. <img src=x onerror="window.__pwned = 2; alert('img ran')"> Its text is kept in the <b>harbour</b> archive.
+"""
+
+
+@contextmanager
+def hostile_pipeline(tmp_path, embeddings) -> Iterator[object]:
+    """A pipeline over one document whose text holds `<script>`, an `onerror` image and tags."""
+    from assistant.answer.pipeline import Pipeline
+    from assistant.core.settings import load_settings
+    from ingest.run import ingest
+
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "hostile.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    settings = load_settings(db_dir=tmp_path / "hostile-db", feedback_file=tmp_path / "feedback.jsonl")
+    report = ingest([folder], settings, embeddings=embeddings, progress=False)
+    assert not report.failures
+    yield Pipeline.load(settings, embeddings=embeddings)
+
+
+class CountingEmbeddings:
+    def __init__(self, embeddings):
+        self.embeddings, self.calls, self.texts = embeddings, 0, []
+
+    def embed_documents(self, texts):
+        self.calls += 1
+        self.texts += list(texts)
+        return self.embeddings.embed_documents(texts)
+
+    def embed_query(self, text):
+        self.calls += 1
+        self.texts.append(text)
+        return self.embeddings.embed_query(text)
+
+
+def workers() -> dict[int, int]:
+    """Every running worker's pid -> the pid of the process that started it (from command lines)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().decode().split("\0")
+        except (OSError, ValueError):
+            continue
+        if "assistant.answer.backends.worker" in args and "--parent" in args and alive(int(entry.name)):
+            found[int(entry.name)] = int(args[args.index("--parent") + 1])
+    return found
+
+
+def workers_of(parent: int) -> list[int]:
+    """Pids of running workers started by process `parent`."""
+    return [pid for pid, owner in workers().items() if owner == parent]
+
+
+def orphaned_workers() -> list[int]:
+    """Running workers whose starter is gone."""
+    return [pid for pid, owner in workers().items() if not alive(owner)]
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its new parent to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def assert_checked(answer: Answer, threshold: float) -> None:
+    """Every sentence is judged; supported ones cite exact spans, unsupported ones are flagged."""
+    assert answer.sentences or answer.refused
+    for sentence in answer.sentences:
+        assert isinstance(sentence.supported, bool) and 0.0 <= sentence.support_score <= 1.0
+        if sentence.supported:
+            assert sentence.support_score >= threshold
+            assert sentence.citations and f"{sentence.text} [{sentence.citations[0]}]" in answer.answer
+        else:
+            assert sentence.support_score < threshold + REATTACH_MARGIN
+            assert f"{sentence.text} {UNSUPPORTED_MARK}" in answer.answer
+    for citation in answer.citations:
+        assert isinstance(citation.supported, bool)
+        assert original(citation.source)[citation.start : citation.end] == citation.text
