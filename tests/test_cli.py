@@ -42,6 +42,19 @@ def test_ask_text_lists_numbered_sources(corpus_index):
     assert "Sources:" in run.stdout and "[1] " in run.stdout and "corpus/" in run.stdout
 
 
+def test_ask_says_how_well_an_answer_is_supported(corpus_index, tmp_path):
+    """Text output has a confidence line with its number; JSON a `confidence` label, null for a refusal."""
+    run = cli("ask", "When was NATO established?", db=corpus_index.db_dir)
+    assert run.returncode == 0, run.stderr
+    assert "Confidence: Well supported (evidence score 0.72; the assistant refuses below 0.38)" in run.stdout
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps({"question": "When was NATO established?"}) + "\n" + json.dumps({"question": "What is the capital of Peru?"}) + "\n")
+    run = cli("ask", "--batch", str(batch), "--json", db=corpus_index.db_dir)
+    assert run.returncode == 0, run.stderr
+    answered, refused = (json.loads(line) for line in run.stdout.splitlines())
+    assert (answered["confidence"], refused["refused"], refused["confidence"]) == ("Well supported", True, None)
+
+
 def test_history_file_makes_a_follow_up_standalone(corpus_index, tmp_path):
     history = tmp_path / "history.json"
     history.write_text(json.dumps([{"role": "user", "content": "What is NATO?"}, {"role": "assistant", "content": "An alliance."}]))

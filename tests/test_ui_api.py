@@ -13,7 +13,7 @@ from assistant.core.settings import REPO_ROOT
 from tests.support import running_app
 
 QUESTION = "When was NATO established?"
-SAME_AS_CLI = ("question", "standalone_question", "answer", "refused", "citations", "passages", "sentences", "backend", "evidence_score")
+SAME_AS_CLI = ("question", "standalone_question", "answer", "refused", "citations", "passages", "sentences", "backend", "evidence_score", "confidence")
 
 
 @pytest.fixture(scope="module")

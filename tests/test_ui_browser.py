@@ -247,3 +247,50 @@ def test_html_in_a_source_shows_as_text(page, tmp_path, embeddings):
             assert page.locator(f"{where} script, {where} img, {where} b:has-text('harbour')").count() == 0, where
         assert page.evaluate("window.__pwned") is None
         assert not page.dialogs
+
+
+def test_each_answer_says_how_well_it_is_supported(page, app_url, pipeline):
+    """A strong answer and a weak one look different; the number is on hover; a refusal has no label."""
+    open_app(page, app_url)
+    ask(page, "When was NATO established?")
+    badge = last_answer(page).locator(".confidence")
+    expect(badge).to_have_text("Well supported")
+    strong = pipeline.answer("When was NATO established?").evidence_score
+    expect(badge).to_have_attribute("title", f"Evidence score {strong:.2f}; the assistant refuses below {pipeline.refusal_threshold:.2f}")
+    badge.hover()
+    ask(page, "Who is the NATO secretary general?")
+    expect(last_answer(page).locator(".confidence")).to_have_text("Weakly supported")
+    expect(last_answer(page).locator(".confidence")).to_have_class("confidence weakly")
+    ask(page, "What is the capital of Peru?")
+    expect(last_answer(page)).to_contain_text("The documents do not seem to contain this")
+    expect(last_answer(page).locator(".confidence")).to_have_count(0)
+
+
+def test_a_filtered_refusal_names_the_filter_and_searches_all_documents(page, app_url, pipeline):
+    """The filter is shown by the box; a refusal it caused says so, and one click re-asks over all documents."""
+    title = pipeline.index.documents()["corpus/nato-and-the-european-security-architecture.txt"]["title"]
+    open_app(page, app_url)
+    scope = page.locator("#search-scope")
+    expect(scope).to_have_text("Searching: all 5 documents")
+    expect(page.locator("#search-all")).to_be_hidden()
+    page.locator("#settings").get_by_text("Settings").click()
+    page.locator("#only-sources input").click()
+    page.get_by_role("option", name=title).click()
+    page.locator("#question textarea").click()
+    expect(scope).to_have_text("Searching: 1 of 5 documents (filter in Settings)")
+    ask(page, "When was NATO established?")
+    expect(last_answer(page)).to_contain_text(f"Your document filter left the answer out: only 1 of 5 documents were searched (“{title}”)")
+    page.locator("#search-all").click()
+    expect(last_answer(page)).to_contain_text("1949", timeout=WAIT)
+    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(1)  # the refusal was replaced
+    expect(scope).to_have_text("Searching: all 5 documents")
+    expect(page.locator("#search-all")).to_be_hidden()
+
+
+def test_a_summary_request_lists_the_documents_and_a_foreign_question_asks_for_english(page, app_url, pipeline):
+    open_app(page, app_url)
+    ask(page, "Summarize the article")
+    expect(last_answer(page)).to_contain_text("Summaries and overviews are not supported yet")
+    expect(last_answer(page).locator("ul.doc-titles li")).to_have_count(len(pipeline.index.documents()))
+    ask(page, "Wann wurde die NATO gegründet?")
+    expect(last_answer(page)).to_contain_text("please ask in English")

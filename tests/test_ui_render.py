@@ -5,11 +5,13 @@ Table-style, one assert per case. Document text must always come out escaped.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from assistant.app import render as render
+from assistant.app.confidence import answer_json, confidence, of_answer
 from assistant.app.export import conversation_markdown
 from assistant.app.feedback import append_feedback, feedback_record, read_feedback
 from assistant.app.lookup import mark_terms, reference
@@ -92,8 +94,59 @@ def test_chat_html_contains(html, fragment):
 
 
 @pytest.mark.parametrize(
+    "score, threshold, level",
+    [
+        (0.72, 0.38, "well"),  # "When was NATO established?" over the corpus
+        (0.629, 0.38, "well"),  # just over 40% of the room above the threshold (0.628)
+        (0.627, 0.38, "partly"),
+        (0.55, 0.38, "partly"),
+        (0.474, 0.38, "partly"),  # just over 15% of the room (0.473)
+        (0.472, 0.38, "weakly"),
+        (0.42, 0.38, "weakly"),
+        (0.38, 0.38, "weakly"),  # just answered
+        (0.40, 0.349, "weakly"),  # the scorer's threshold: the bands move with it
+        (0.60, 0.349, "partly"),
+        (0.62, 0.349, "well"),
+    ],
+)
+def test_confidence_bands_sit_above_the_refusal_threshold(score, threshold, level):
+    assert confidence(score, threshold).level == level
+
+
+WEAK = Answer("Q?", "Q?", "NATO was founded in 1949. [1]", False, (CITATION,), (), (Sentence("NATO was founded in 1949.", (1,)),), evidence_score=0.42)
+REFUSED_STRONGISH = Answer("Q?", "Q?", "The documents do not answer this question.", True, (), (), evidence_score=0.9)
+
+
+@pytest.mark.parametrize(
+    "got, expected",
+    [
+        (answer_json(WEAK, 0.38)["confidence"], "Weakly supported"),
+        (answer_json(replace(ANSWER, evidence_score=0.72), 0.38)["confidence"], "Well supported"),
+        (answer_json(REFUSED_STRONGISH, 0.38)["confidence"], None),  # a refusal claims nothing
+        (of_answer(REFUSED, 0.38), None),
+        (set(answer_json(WEAK, 0.38)) - set(WEAK.to_dict()), {"confidence"}),  # only added, nothing else changes
+    ],
+)
+def test_confidence_of_answers(got, expected):
+    assert got == expected
+
+
+@pytest.mark.parametrize(
     "html, fragment",
     [
+        (render.answer_html(WEAK, 0, of_answer(WEAK, 0.38)), '<span class="confidence weakly" title="Evidence score 0.42; the assistant refuses below 0.38">Weakly supported</span> · Sources: '),
+        (render.answer_html(ANSWER, 0, confidence(0.72, 0.38)), '<span class="confidence well" title="Evidence score 0.72; the assistant refuses below 0.38">Well supported</span>'),
+        (render.confidence_html(confidence(0.55, 0.38)), ">Partly supported</span>"),
+    ],
+)
+def test_confidence_html(html, fragment):
+    assert fragment in html
+
+
+@pytest.mark.parametrize(
+    "html, fragment",
+    [
+        (render.answer_html(REFUSED, 2, None), "supported"),  # refusals get no confidence label
         (render.answer_html(HOSTILE_ANSWER, 0), "<script"),
         (render.answer_html(HOSTILE_ANSWER, 0), "<img"),
         (render.citation_card(HOSTILE_ANSWER.citations[0], 0, HOSTILE), "<script"),

@@ -111,7 +111,16 @@ CSS = """
 .answer .sentence.unsupported { text-decoration: underline wavy #d92d20; text-underline-offset: 3px; }
 .answer .flag { white-space: nowrap; margin-left: 4px; padding: 0 6px; border-radius: 6px; font-size: .8em; color: #b42318; background: #fee4e2; }
 .answer .answer-foot { margin-top: .5em; font-size: .85em; color: var(--body-text-color-subdued); }
+.answer .confidence { display: inline-block; padding: 0 7px; border-radius: 6px; font-weight: 600; cursor: help; }
+.answer .confidence.well { color: #05603a; background: #d1fadf; }
+.answer .confidence.partly { color: #93370d; background: #fef0c7; }
+.answer .confidence.weakly { color: #b42318; background: #fee4e2; }
 .answer.refused > p:first-child { font-style: italic; }
+.answer.refused ul { margin: 0 0 .4em 1.2em; padding: 0; font-size: .92em; }
+#question-meta { align-items: center; gap: 8px; min-height: 0; }
+#question-meta > * { flex: 0 1 auto !important; min-width: 0 !important; }
+#search-scope .scope { margin: 0; font-size: .85em; color: var(--body-text-color-subdued); }
+#search-scope .scope.filtered { color: #93370d; font-weight: 600; }
 .answer.problem { color: #93370d; }
 .answer.draft .cursor { animation: blink 1s step-end infinite; }
 .answer.draft .searching { font-style: italic; color: var(--body-text-color-subdued); }

@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.app.confidence import answer_json, of_answer
 from assistant.core.errors import AssistantError, BadInputFile, report_unexpected
 from assistant.core.settings import load_settings
 from assistant.core.types import Answer
@@ -81,7 +82,7 @@ def _ask(args: argparse.Namespace, settings) -> int:
     pipeline = Pipeline.load(settings)
     stream = pipeline.stream(question, history=history, k=args.k, backend=args.backend, sources=args.source)
     answer = _consume(stream, echo=not args.json and pipeline.backend(args.backend).name != "extractive")
-    print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer))
+    print(_shown(answer, pipeline.refusal_threshold, args.json))
     return 0
 
 
@@ -90,7 +91,7 @@ def _ask_batch(pipeline, requests: list[dict], args) -> int:
     for request in requests:
         try:
             answer = pipeline.answer(request["question"], history=request.get("history", []), k=args.k, backend=args.backend, sources=args.source)
-            print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer) + "\n", flush=True)
+            print(_shown(answer, pipeline.refusal_threshold, args.json) + ("" if args.json else "\n"), flush=True)
         except AssistantError as exc:
             failed += 1
             print(json.dumps({"question": request.get("question"), "error": str(exc)}, ensure_ascii=False), flush=True)
@@ -109,9 +110,19 @@ def _consume(stream, echo: bool) -> Answer:
     raise AssistantError("the answer stream ended without an answer; try again")
 
 
-def format_answer(answer: Answer) -> str:
-    """The answer (after a notice, if any), then its numbered sources with the quoted span."""
+def _shown(answer: Answer, threshold: float, as_json: bool) -> str:
+    """The answer as printed: one JSON line with its `confidence`, or text."""
+    if as_json:
+        return json.dumps(answer_json(answer, threshold), ensure_ascii=False)
+    return format_answer(answer, threshold)
+
+
+def format_answer(answer: Answer, threshold: float | None = None) -> str:
+    """The answer (after a notice, if any), how well it is supported, then its numbered sources with the quoted span."""
     lines = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.answer, ""]
+    support = of_answer(answer, threshold) if threshold is not None else None
+    if support:
+        lines += [f"Confidence: {support.label} ({support.detail})", ""]
     if answer.citations:
         lines.append("Sources:")
         for c in answer.citations:

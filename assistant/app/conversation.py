@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from assistant.answer.pipeline import Pipeline, clean_question
 from assistant.app import render as ui_render
+from assistant.app.confidence import Confidence, of_answer
+from assistant.app.refusal import Refusal, explain
 from assistant.core.errors import AssistantError, BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Answer
@@ -28,10 +30,12 @@ class Turn:
     answer: Answer | None = None
     draft: str | None = None
     problem: str = ""
+    confidence: Confidence | None = None  # how well the answer is supported (None: refused, or no answer yet)
+    why: Refusal | None = None  # why the answer was refused
 
     def reply_html(self, number: int) -> str:
         if self.answer is not None:
-            return ui_render.answer_html(self.answer, number)
+            return ui_render.answer_html(self.answer, number, self.confidence, self.why)
         if self.problem:
             return ui_render.problem_html(self.problem)
         return ui_render.draft_html(self.draft or "")
@@ -133,10 +137,10 @@ def reply(holder: PipelineHolder, message: str, turns: Sequence[Turn], *, backen
 def _stream(holder: PipelineHolder, question: str, turns: list[Turn], **options) -> Iterator[list[Turn]]:
     draft = ""
     try:
-        stream = holder.get().stream(question, history=history(turns), **options)
-        for item in stream:
+        pipeline = holder.get()
+        for item in pipeline.stream(question, history=history(turns), **options):
             if isinstance(item, Answer):
-                yield turns + [Turn(question, answer=item)]
+                yield turns + [finished(pipeline, question, item, history(turns), options)]
                 return
             draft += item
             yield turns + [Turn(question, draft=draft)]
@@ -148,3 +152,9 @@ def _stream(holder: PipelineHolder, question: str, turns: list[Turn], **options)
         yield turns + [Turn(question, problem=f"something went wrong while answering ({type(exc).__name__}); the details are in the server log. Try again, or pick another answer backend.")]
 
 
+def finished(pipeline: Pipeline, question: str, answer: Answer, asked_after: list[dict], options: dict) -> Turn:
+    """The turn holding a complete answer: how well it is supported, or why it was refused."""
+    if answer.refused:
+        why = explain(pipeline, answer, history=asked_after, sources=options.get("sources"), k=options.get("k"))
+        return Turn(question, answer=answer, why=why)
+    return Turn(question, answer=answer, confidence=of_answer(answer, pipeline.refusal_threshold))

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
+from assistant.app.confidence import Confidence
+from assistant.app.refusal import Refusal
 from assistant.core.types import Answer, Citation, Passage, Sentence
 
 CONTEXT_CHARS = 700  # most characters of paragraph shown on each side of a cited span
@@ -57,8 +59,12 @@ def sentence_html(sentence: Sentence, turn: int, supported: dict[int, bool | Non
     return f'<span class="sentence">{esc(sentence.text)}</span> {links}'
 
 
-def answer_html(answer: Answer, turn: int) -> str:
-    """A finished answer for the chat: sentences with `[n]` links, then a one-line source list."""
+def answer_html(answer: Answer, turn: int, confidence: Confidence | None = None, why: Refusal | None = None) -> str:
+    """A finished answer for the chat: sentences with `[n]` links, then how well it is supported and its sources.
+
+    A refusal says `why` when it is known (see `refusal_html`)."""
+    if (answer.refused or not answer.sentences) and why is not None:
+        return f'<div class="answer refused {esc(why.kind)}">{refusal_html(why, turn)}{_answer_notes(answer)}</div>'
     if answer.refused or not answer.sentences:
         closest = " · ".join(f"{answer_link(turn, i)} {esc(p.chunk.title)}" for i, p in enumerate(answer.passages, start=1))
         foot = f'<p class="answer-foot">Closest passages: {closest}</p>' if closest else ""
@@ -66,7 +72,52 @@ def answer_html(answer: Answer, turn: int) -> str:
     supported = {c.id: c.supported for c in answer.citations}
     text = " ".join(sentence_html(s, turn, supported) for s in answer.sentences)
     sources = " · ".join(f'{answer_link(turn, c.id, c.supported)} {esc(c.title)}' for c in answer.citations)
-    return f'<div class="answer"><p>{text}</p><p class="answer-foot">Sources: {sources}</p>{_answer_notes(answer)}</div>'
+    badge = f"{confidence_html(confidence)} · " if confidence else ""
+    return f'<div class="answer"><p>{text}</p><p class="answer-foot">{badge}Sources: {sources}</p>{_answer_notes(answer)}</div>'
+
+
+def confidence_html(confidence: Confidence) -> str:
+    """The support label, its number on hover.
+
+    >>> from assistant.app.confidence import confidence
+    >>> confidence_html(confidence(0.72, 0.38))
+    '<span class="confidence well" title="Evidence score 0.72; the assistant refuses below 0.38">Well supported</span>'
+    """
+    detail = confidence.detail[0].upper() + confidence.detail[1:]
+    return f'<span class="confidence {esc(confidence.level)}" title="{esc(detail)}">{esc(confidence.label)}</span>'
+
+
+def refusal_html(why: Refusal, turn: int) -> str:
+    """What a refusal says: the reason in the user's terms, and what to do about it."""
+    if why.kind == "language":
+        return ("<p>This question does not look like English. The documents are in English and are searched in English "
+                "only: please ask in English.</p>")
+    if why.kind == "summary":
+        titles = "".join(f"<li>{esc(t)}</li>" for t in why.titles)
+        return ("<p>Summaries and overviews are not supported yet: ask about one thing at a time (who, what, when, why).</p>"
+                f'<p class="answer-foot">The {why.total} documents:</p><ul class="doc-titles">{titles}</ul>')
+    if why.kind == "filter":
+        kept = ", ".join(f"“{esc(t)}”" for t in why.searched) or "no indexed document"
+        found = ", ".join(f"“{esc(t)}”" for t in why.titles)
+        return (f"<p>Your document filter left the answer out: only {len(why.searched)} of {why.total} documents were searched "
+                f"({kept}).</p><p class=\"answer-foot\">Over all documents this is answered{f' from {found}' if found else ''}: press "
+                "<b>Search all documents</b> under the question box, or empty “Only search these documents” in Settings.</p>")
+    if not why.closest:
+        return "<p>The documents do not seem to contain this.</p>"
+    closest = "".join(f"<li>{answer_link(turn, i)} <b>{esc(p.chunk.title)}</b>: {esc(snippet(p.chunk.text))}</li>" for i, p in enumerate(why.closest, start=1))
+    return f'<p>The documents do not seem to contain this. The closest passages searched:</p><ul class="closest">{closest}</ul>'
+
+
+def snippet(text: str, limit: int = 160) -> str:
+    """The start of `text`, cut at a word, with an ellipsis when cut.
+
+    >>> snippet("NATO was founded in 1949 by twelve countries.", 20)
+    'NATO was founded in…'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip(" ,;:") + "…"
 
 
 def _answer_notes(answer: Answer) -> str:
@@ -192,6 +243,19 @@ def _ms(value: float | None) -> str:
     if value is None:
         return "— (not run)"
     return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def scope_html(searched: Sequence[str], total: int) -> str:
+    """Which documents a question searches, for the line under the question box.
+
+    >>> scope_html([], 5)
+    '<p class="scope">Searching: all 5 documents</p>'
+    >>> scope_html(["NATO &amp; EU"], 5)
+    '<p class="scope filtered" title="NATO &amp;amp; EU">Searching: 1 of 5 documents (filter in Settings)</p>'
+    """
+    if not searched:
+        return f'<p class="scope">Searching: all {total} documents</p>' if total else '<p class="scope">Searching: all documents</p>'
+    return f'<p class="scope filtered" title="{esc("; ".join(searched))}">Searching: {len(searched)} of {total} documents (filter in Settings)</p>'
 
 
 def backends_note(available: dict[str, str | None]) -> str:

@@ -19,6 +19,7 @@ from assistant.answer.backends import available_backends
 from assistant.app import conversation
 from assistant.app import render as ui_render
 from assistant.app.assets import CSS, VIEWER_HTML, VIEWER_JS
+from assistant.app.confidence import answer_json
 from assistant.app.conversation import PipelineHolder, Turn
 from assistant.app.export import conversation_markdown
 from assistant.app.feedback import append_feedback, feedback_record
@@ -48,24 +49,28 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         gr.HTML(HEADER, **STATIC)
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                chat_backend, chat_filter = _chat_tab(holder)
+                chat_backend, chat_filter, chat_scope = _chat_tab(holder)
             with gr.Tab("Look up a citation", id="lookup"):
                 lookup_filter = _lookup_tab(holder)
         _viewer(holder)
         app.load(lambda: (gr.Dropdown(choices=_documents(settings)), gr.Dropdown(choices=_documents(settings)), gr.Radio(**_backend_options(settings, wait=True))),
                  None, [chat_filter, lookup_filter, chat_backend], **PRIVATE)
+        app.load(lambda names: _scope(settings, names), chat_filter, chat_scope, **PRIVATE)
         _api(holder)
     return app
 
 
-def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown]:
-    """Conversation on the left, sources, settings and timings on the right; returns the backend choice and source filter."""
+def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
+    """Conversation on the left, sources, settings and timings on the right; returns the backend choice, source filter and its line."""
     turns = gr.State([])
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(label="Conversation", height=540, render_markdown=False, elem_id="chat", buttons=["copy"],
                                  examples=[{"text": e} for e in EXAMPLES], placeholder="Ask about the articles on NATO, the EU and European security.")
             box = gr.Textbox(show_label=False, placeholder="Ask a question, or a follow-up…", submit_btn="Ask", elem_id="question", autofocus=True)
+            with gr.Row(elem_id="question-meta"):
+                scope = gr.HTML(_scope(holder.settings, []), elem_id="search-scope", **STATIC)
+                search_all = gr.Button("Search all documents", visible=False, size="sm", elem_id="search-all")
             searched = gr.Textbox(label="Searched for", info="The standalone question the last answer searched for: edit it and search again.",
                                   submit_btn="Search again", elem_id="searched")
             with gr.Row():
@@ -76,8 +81,30 @@ def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown]:
             options = _settings_panel(holder.settings)
             with gr.Accordion("Timings of the last answer", open=False, elem_id="timings"):
                 timings = gr.HTML(ui_render.timings_html({}), **STATIC)
-    _wire_chat(holder, chatbot, box, searched, new, turns, options, [chatbot, turns, box, searched, sources, timings, export])
-    return options[0], options[-1]
+    _wire_chat(holder, chatbot, box, searched, new, turns, options, [chatbot, turns, box, searched, sources, timings, export, search_all])
+    _wire_scope(holder, search_all, scope, turns, options, [chatbot, turns, box, searched, sources, timings, export, search_all])
+    return options[0], options[-1], scope
+
+
+def _wire_scope(holder: PipelineHolder, search_all, scope, turns, options: list, outputs: list) -> None:
+    """The line saying which documents are searched, and the button that re-asks over all of them."""
+    backend, top_k, only = options
+
+    def again_over_all(state: list[Turn], chosen: str, k: float):
+        last = state[-1].answer if state else None
+        standalone = last.standalone_question if last is not None else None
+        for now in conversation.reply(holder, "", state, backend=chosen, k=int(k), sources=None, standalone=standalone, retry=True):
+            yield _view(holder, now, gr.skip())
+
+    only.change(lambda names: _scope(holder.settings, names), only, scope, **PRIVATE)
+    search_all.click(lambda: gr.Dropdown(value=[]), None, only, **PRIVATE).then(again_over_all, [turns, backend, top_k], outputs, show_progress="hidden", **PRIVATE)
+
+
+def _scope(settings: Settings, names: list[str] | None) -> str:
+    """The line under the question box naming the documents searched."""
+    documents = _documents(settings)
+    titles = dict((source, title) for title, source in documents)
+    return ui_render.scope_html([titles.get(n, n) for n in names or []], len(documents))
 
 
 def _settings_panel(settings: Settings) -> list:
@@ -167,7 +194,8 @@ def _view(holder: PipelineHolder, turns: list[Turn], box_value) -> tuple:
     answers = conversation.answered(turns)
     document_text = functools.cache(holder.document_text)  # each document read once per render
     sources = ui_render.sources_html(answers, document_text) if done else gr.skip()
-    return conversation.messages(turns), turns, box_value, searched, sources, timings, _export(answers) if done else gr.skip()
+    filtered_out = last is not None and last.why is not None and last.why.kind == "filter"
+    return conversation.messages(turns), turns, box_value, searched, sources, timings, _export(answers) if done else gr.skip(), gr.Button(visible=filtered_out)
 
 
 def _export(answers: list[tuple[int, Answer]]):
@@ -242,7 +270,7 @@ def _api(holder: PipelineHolder) -> None:
     def ask_json(message: str, history: list[dict] | None = None, k: int | None = None, backend: str | None = None, sources: list[str] | None = None) -> dict:
         """The complete answer as the CLI's `ask --json` prints it; `k`, `backend` and `sources` as its flags."""
         *_, answer = _stream(holder, message, history, k=k, backend=backend, sources=sources or None)
-        return answer.to_dict()
+        return answer_json(answer, holder.get().refusal_threshold)
 
     def lookup(query: str, mode: Literal["keyword", "semantic", "hybrid"] = "hybrid", k: int = 8) -> list[dict]:
         """Passages for `query` (mode keyword, semantic or hybrid), each with source, offsets, text and a reference."""

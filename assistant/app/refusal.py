@@ -1,0 +1,105 @@
+"""Why the assistant refused, in the user's terms. The pipeline's decision stands; this explains it.
+
+Checked in this order, cheapest first: the question is not in English; it asks for a summary
+or an overview; a document filter left out the documents that answer it (the same question
+over all documents is answered); otherwise the fact is not in the documents.
+
+>>> looks_non_english("Wann wurde die NATO gegründet?"), looks_non_english("When was NATO established?")
+(True, False)
+>>> asks_for_summary("Summarize the article"), asks_for_summary("When was NATO established?")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from assistant.core.errors import AssistantError
+from assistant.core.types import Answer, Passage
+
+log = logging.getLogger(__name__)
+
+# Function words: a question in English has some of the first, one in another language more of the second.
+ENGLISH = frozenset(
+    "a an the of in on at to for from by with about as is are was were be been do does did have has had what when where who whom "
+    "whose which why how whether not no and or but if than that this these those it its they their them he his she her we our you "
+    "your i me my can could would should will may might must there many much any some all each both after before during between "
+    "into over under since until while against through".split()
+)
+FOREIGN = frozenset(
+    # German, French, Spanish, Italian, Dutch, Portuguese; words that are also English are left out
+    "der das und ist wann wurde wer wie warum welche welcher nicht ein eine einen mit von zu im den dem des sind haben auf für oder "
+    "le la les et est quand qui quoi comment pourquoi quel quelle quels une du avec pour dans sur pas été sont elle ils nous vous ce qu "
+    "el los las y es cuándo cuando qué que cómo por para con una del fue quién dónde se "
+    "il gli è di che chi perché della nel "
+    "de het een en wanneer wat wie hoe waarom niet werd zijn "
+    "os é em quem como porque foi são".split()
+)
+NON_ASCII_SHARE = 0.3  # of the letters: Cyrillic, Greek, Arabic, CJK, ... scripts
+SUMMARY = re.compile(
+    r"\b(summari[sz]e|summary|summaries|overview|outline|tl;?dr|gist|main (topics?|points?|ideas?|themes?)|key (points|takeaways|topics|ideas)"
+    r"|what (is|are) (this|these|the|that) (articles?|documents?|texts?|pages?) about|what (do|does) (this|these|the) (articles?|documents?) (say|cover|discuss))\b",
+    re.IGNORECASE,
+)
+CLOSEST = 2  # passages shown when the fact is missing
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an answer was refused (`kind`: language, summary, filter or missing) and what to show with it."""
+
+    kind: str
+    searched: tuple[str, ...] = ()  # filter: titles of the documents the filter kept
+    total: int = 0  # filter, summary: how many documents there are
+    titles: tuple[str, ...] = ()  # summary: every document's title; filter: the titles that answer it
+    closest: tuple[Passage, ...] = ()  # missing: the closest passages searched
+
+
+def looks_non_english(text: str) -> bool:
+    """A cheap guess: mostly non-Latin letters, or more foreign than English function words."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(not c.isascii() for c in letters) / len(letters) >= NON_ASCII_SHARE:
+        return True
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    english, foreign = sum(w in ENGLISH for w in words), sum(w in FOREIGN for w in words)
+    return foreign > english
+
+
+def asks_for_summary(text: str) -> bool:
+    """True for "summarize…", "main topics", "overview", "what is this article about" and the like."""
+    return bool(SUMMARY.search(text))
+
+
+def explain(pipeline, answer: Answer, *, history: list[dict], sources: list[str] | None = None, k: int | None = None) -> Refusal:
+    """Why `answer` (a refusal) was refused; re-asks over all documents when a filter is active."""
+    documents = _titles(pipeline)
+    if looks_non_english(answer.question):
+        return Refusal("language")
+    if asks_for_summary(answer.question) or asks_for_summary(answer.standalone_question):
+        return Refusal("summary", total=len(documents), titles=tuple(sorted(documents.values(), key=str.lower)))
+    kept = [s for s in (sources or []) if s in documents]
+    if sources and len(kept) < len(documents):
+        wider = _over_all_documents(pipeline, answer, history, k)
+        if wider is not None and not wider.refused:
+            answering = tuple(dict.fromkeys(c.title for c in wider.citations))
+            return Refusal("filter", searched=tuple(documents[s] for s in kept), total=len(documents), titles=answering)
+    return Refusal("missing", closest=answer.passages[:CLOSEST])
+
+
+def _over_all_documents(pipeline, answer: Answer, history: list[dict], k: int | None) -> Answer | None:
+    """The same question (as searched) over every document, answered extractively: only whether it is answered matters."""
+    try:
+        return pipeline.answer(answer.question, history=history, k=k, backend="extractive", standalone=answer.standalone_question)
+    except AssistantError:
+        log.warning("could not re-ask %r over all documents", answer.question, exc_info=True)
+        return None
+
+
+def _titles(pipeline) -> dict[str, str]:
+    """Source -> title of every indexed document."""
+    try:
+        return {source: entry.get("title") or source for source, entry in pipeline.index.documents().items()}
+    except AssistantError:
+        return {}
