@@ -200,15 +200,31 @@ def test_an_example_answers_and_a_new_conversation_starts_empty(page, app_url):
     expect(page.locator("#searched textarea")).to_have_value("")
 
 
-def test_bad_input_gets_a_friendly_message(page, app_url):
+def test_bad_input_is_explained_beside_the_box_not_in_the_chat(page, app_url):
+    """Empty and too long questions: one message under the box, replaced on each try; the chat stays empty."""
     open_app(page, app_url)
-    ask(page, "   ")
-    expect(last_answer(page)).to_contain_text("the question is empty")
-    long_question = "Why? " * 500
-    ask(page, long_question)
-    expect(last_answer(page)).to_contain_text("shorten it to at most 2000")
-    expect(page.locator("#question textarea")).to_have_value(long_question)  # kept, to shorten
-    assert "Traceback" not in page.locator("#chat").inner_text()
+    box, status, counter = page.locator("#question textarea"), page.locator("#question-status"), page.locator("#question-counter .counter")
+    box.fill("   ")
+    box.press("Enter")
+    expect(status).to_have_text("⚠️ The question is empty: type a question about the documents")
+    long_question = "Why? " * 600
+    box.fill(long_question)
+    expect(counter).to_have_text("2,999 / 2,000 characters: 999 too many")
+    box.press("Enter")
+    expect(status).to_have_text("⚠️ The question has 2999 characters; shorten it to at most 2000")
+    expect(status.locator(".status")).to_have_count(1)  # replaced, not piled up
+    expect(box).to_have_value(long_question)  # kept, to shorten
+    assert box.bounding_box()["height"] < 220, "the box grows without bound"
+    expect(page.locator("#question button.submit-button")).to_be_in_viewport()
+    expect(page.locator("#chat [data-testid='bot'], #chat [data-testid='user']")).to_have_count(0)
+    box.fill("Why? " * 330)
+    expect(counter).to_have_text("1,649 / 2,000 characters")
+    box.fill("When was NATO established?")
+    expect(counter).to_have_text("")
+    ask(page, "When was NATO established?")
+    expect(status).to_have_text("")
+    expect(last_answer(page)).to_contain_text("1949")
+    assert "Traceback" not in page.locator("body").inner_text()
 
 
 def test_missing_index_is_explained_in_the_chat(page, fresh_settings):

@@ -124,3 +124,20 @@ def test_the_article_viewer_only_opens_indexed_documents(holder, request_, fragm
     from assistant.app.ui import _article
 
     assert fragment in _article(holder, request_)
+
+
+@pytest.mark.parametrize(
+    "message, turns, options, problem",
+    [
+        ("When was NATO established?", [], {}, ""),
+        ("", [], {}, "the question is empty"),
+        ("x" * 2001, [], {}, "the question has 2001 characters; shorten it to at most 2000"),
+        ("?!", [], {}, "the question has no words"),
+        ("", [], {"retry": True}, "there is no question to search again yet"),
+        ("", [Turn("What is NATO?")], {"retry": True, "standalone": " "}, "the question is empty"),
+        ("", [Turn("What is NATO?")], {"retry": True, "standalone": "What is NATO?"}, ""),
+    ],
+)
+def test_problem_with_a_request_is_found_before_anything_is_searched(message, turns, options, problem):
+    found = conversation.problem_with(load_settings(), message, turns, **options)
+    assert (problem in found and bool(found) == bool(problem)) if problem else found == ""

@@ -101,6 +101,17 @@ document.addEventListener('click', (event) => {
 document.addEventListener('keydown', (event) => { if (event.key === 'Escape' && !backdrop.hidden) close(); }, {signal: listeners.signal});
 """
 
+# Runs in the browser on every change of the question box: the count shows from 80% of the limit on.
+COUNT_JS = r"""(text) => {
+  const counter = document.querySelector('#question-counter .counter');
+  if (!counter) return;
+  const limit = Number(counter.dataset.limit), count = (text || '').trim().length;
+  const over = count - limit;
+  counter.textContent = count < 0.8 * limit ? '' : count.toLocaleString('en') + ' / ' + limit.toLocaleString('en') + ' characters'
+    + (over > 0 ? ': ' + over.toLocaleString('en') + ' too many' : '');
+  counter.classList.toggle('over', over > 0);
+}"""
+
 CSS = """
 .answer { line-height: 1.6; }
 .answer p { margin: 0 0 .4em 0; }
@@ -119,6 +130,9 @@ CSS = """
 .answer.refused ul { margin: 0 0 .4em 1.2em; padding: 0; font-size: .92em; }
 #question-meta { align-items: center; gap: 8px; min-height: 0; }
 #question-meta > * { flex: 0 1 auto !important; min-width: 0 !important; }
+#question-status .status { margin: 2px 0 0 0; font-size: .9em; color: #93370d; }
+#question-counter .counter { font-size: .85em; font-variant-numeric: tabular-nums; color: var(--body-text-color-subdued); white-space: nowrap; }
+#question-counter .counter.over { color: #b42318; font-weight: 600; }
 #search-scope .scope { margin: 0; font-size: .85em; color: var(--body-text-color-subdued); }
 #search-scope .scope.filtered { color: #93370d; font-weight: 600; }
 .answer.problem { color: #93370d; }

@@ -20,6 +20,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Answer
 
 log = logging.getLogger(__name__)
+NOTHING_TO_RETRY = "there is no question to search again yet: ask one first"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,19 @@ def _text(content: object) -> str:
     return content if isinstance(content, str) else ""
 
 
+def problem_with(settings: Settings, message: str, turns: Sequence[Turn], *, standalone: str | None = None, retry: bool = False) -> str:
+    """What is wrong with a request before anything is searched, as `reply` would say it ("" when nothing is)."""
+    if retry and (not turns or not turns[-1].question):
+        return NOTHING_TO_RETRY
+    try:
+        clean_question(turns[-1].question if retry else message, settings.max_question_chars)
+        if standalone is not None:
+            clean_question(standalone, settings.max_question_chars)
+    except BadQuestion as exc:
+        return str(exc)
+    return ""
+
+
 def reply(holder: PipelineHolder, message: str, turns: Sequence[Turn], *, backend: str | None = None, k: int | None = None,
           sources: list[str] | None = None, standalone: str | None = None, retry: bool = False) -> Iterator[list[Turn]]:
     """The turns after each step: question with a placeholder, growing drafts, then the answer.
@@ -120,7 +134,7 @@ def reply(holder: PipelineHolder, message: str, turns: Sequence[Turn], *, backen
     turns = list(turns)
     if retry:
         if not turns or not turns[-1].question:
-            yield turns + [Turn("", problem="there is no question to search again yet: ask one first")]
+            yield turns + [Turn("", problem=NOTHING_TO_RETRY)]
             return
         message, turns = turns[-1].question, turns[:-1]
     try:

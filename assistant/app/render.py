@@ -44,6 +44,18 @@ def problem_html(message: str) -> str:
     return f'<div class="answer problem"><span class="problem-icon">⚠️</span> {esc(message)}</div>'
 
 
+def status_html(message: str) -> str:
+    """The line under the question box: what is wrong with the question, or nothing."""
+    if not message:
+        return '<p class="status" hidden></p>'
+    return f'<p class="status problem" role="alert"><span class="problem-icon">⚠️</span> {esc(message[0].upper() + message[1:])}</p>'
+
+
+def counter_html(limit: int) -> str:
+    """The character counter by the question box; `assets.COUNT_JS` fills it in near the limit."""
+    return f'<span class="counter" data-limit="{int(limit)}" aria-live="polite"></span>'
+
+
 def answer_link(turn: int, number: int, supported: bool | None = None) -> str:
     css = "cite unsupported" if supported is False else "cite"
     hint = f"Source {number} failed verification" if supported is False else f"Show source {number}"

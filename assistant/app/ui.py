@@ -18,7 +18,7 @@ import gradio as gr
 from assistant.answer.backends import available_backends
 from assistant.app import conversation
 from assistant.app import render as ui_render
-from assistant.app.assets import CSS, VIEWER_HTML, VIEWER_JS
+from assistant.app.assets import COUNT_JS, CSS, VIEWER_HTML, VIEWER_JS
 from assistant.app.confidence import answer_json
 from assistant.app.conversation import PipelineHolder, Turn
 from assistant.app.export import conversation_markdown
@@ -33,6 +33,7 @@ from assistant.index.manifest import read_manifest
 EXAMPLES = ["When was NATO established?", "What is Berlin Plus?", "How does NATO work with the European Union?"]
 BACKEND_LABELS = {"extractive": "Extractive (quotes the documents)", "local": "Local model", "openai": "API model"}
 PRIVATE = {"api_visibility": "private"}
+QUESTION_LINES = 6  # the question box grows to this many lines, then scrolls: the Ask button stays in view
 
 
 HEADER = ('<div class="app-header"><h1>Ask the documents</h1><p>Every sentence of an answer cites the passage it came from. '
@@ -67,10 +68,13 @@ def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(label="Conversation", height=540, render_markdown=False, elem_id="chat", buttons=["copy"],
                                  examples=[{"text": e} for e in EXAMPLES], placeholder="Ask about the articles on NATO, the EU and European security.")
-            box = gr.Textbox(show_label=False, placeholder="Ask a question, or a follow-up…", submit_btn="Ask", elem_id="question", autofocus=True)
+            box = gr.Textbox(show_label=False, placeholder="Ask a question, or a follow-up…", submit_btn="Ask", elem_id="question", autofocus=True,
+                             lines=1, max_lines=QUESTION_LINES)
+            status = gr.HTML(ui_render.status_html(""), elem_id="question-status", **STATIC)
             with gr.Row(elem_id="question-meta"):
                 scope = gr.HTML(_scope(holder.settings, []), elem_id="search-scope", **STATIC)
                 search_all = gr.Button("Search all documents", visible=False, size="sm", elem_id="search-all")
+                gr.HTML(ui_render.counter_html(holder.settings.max_question_chars), elem_id="question-counter", **STATIC)
             searched = gr.Textbox(label="Searched for", info="The standalone question the last answer searched for: edit it and search again.",
                                   submit_btn="Search again", elem_id="searched")
             with gr.Row():
@@ -81,8 +85,10 @@ def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
             options = _settings_panel(holder.settings)
             with gr.Accordion("Timings of the last answer", open=False, elem_id="timings"):
                 timings = gr.HTML(ui_render.timings_html({}), **STATIC)
-    _wire_chat(holder, chatbot, box, searched, new, turns, options, [chatbot, turns, box, searched, sources, timings, export, search_all])
-    _wire_scope(holder, search_all, scope, turns, options, [chatbot, turns, box, searched, sources, timings, export, search_all])
+    outputs = [chatbot, turns, box, searched, sources, timings, export, search_all, status]
+    _wire_chat(holder, chatbot, box, searched, new, turns, options, outputs)
+    _wire_scope(holder, search_all, scope, turns, options, outputs)
+    box.change(None, box, None, js=COUNT_JS, **PRIVATE)  # in the browser only: no request per keystroke
     return options[0], options[-1], scope
 
 
@@ -129,11 +135,18 @@ def _backend_options(settings: Settings, wait: bool) -> dict:
 
 def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, options: list, outputs: list) -> None:
     def respond(message: str, state: list[Turn], backend: str, k: float, names: list[str]):
+        problem = conversation.problem_with(holder.settings, message, state)
+        if problem:  # beside the box, the question left in it to edit; the chat is not touched
+            yield _input_problem(problem, len(outputs))
+            return
         for step, now in enumerate(conversation.reply(holder, message, state, backend=backend, k=int(k), sources=names or None)):
-            refused_input = step == 0 and bool(now[-1].problem)  # say, too long: left in the box to edit
-            yield _view(holder, now, (message if refused_input else "") if step == 0 else gr.skip())
+            yield _view(holder, now, "" if step == 0 else gr.skip())
 
     def search_again(standalone: str, state: list[Turn], backend: str, k: float, names: list[str]):
+        problem = conversation.problem_with(holder.settings, "", state, standalone=standalone, retry=True)
+        if problem:
+            yield _input_problem(problem, len(outputs))
+            return
         for now in conversation.reply(holder, "", state, backend=backend, k=int(k), sources=names or None, standalone=standalone, retry=True):
             yield _view(holder, now, gr.skip())
 
@@ -195,7 +208,13 @@ def _view(holder: PipelineHolder, turns: list[Turn], box_value) -> tuple:
     document_text = functools.cache(holder.document_text)  # each document read once per render
     sources = ui_render.sources_html(answers, document_text) if done else gr.skip()
     filtered_out = last is not None and last.why is not None and last.why.kind == "filter"
-    return conversation.messages(turns), turns, box_value, searched, sources, timings, _export(answers) if done else gr.skip(), gr.Button(visible=filtered_out)
+    chat = (conversation.messages(turns), turns, box_value, searched, sources, timings, _export(answers) if done else gr.skip())
+    return (*chat, gr.Button(visible=filtered_out), ui_render.status_html(""))
+
+
+def _input_problem(problem: str, outputs: int) -> tuple:
+    """Every chat output left as it is, but the status line under the box, which shows `problem`."""
+    return (*[gr.skip()] * (outputs - 1), ui_render.status_html(problem))
 
 
 def _export(answers: list[tuple[int, Answer]]):
