@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from assistant.app.feedback import read_feedback
 from assistant.core.settings import REPO_ROOT
 from tests.support import CHROMIUM, CHROMIUM_ARGS, hostile_pipeline, running_app
 
@@ -86,6 +87,16 @@ def copy_with(page: Page, button) -> str:
     page.evaluate("navigator.clipboard.writeText('')")
     button.click()
     return page.wait_for_function("async () => (await navigator.clipboard.readText()) || null", timeout=WAIT).json_value()
+
+
+def eventually(page: Page, check, timeout_ms: int = 30_000):
+    """The first truthy value of `check()`, polled while the page keeps running; fails after `timeout_ms`."""
+    for _ in range(timeout_ms // 200):
+        found = check()
+        if found:
+            return found
+        page.wait_for_timeout(200)
+    raise AssertionError("the expected state was never reached")
 
 
 def last_answer(page: Page):
@@ -177,15 +188,18 @@ def test_settings_filter_the_sources_and_timings_are_shown(page, app_url):
     source, title = "corpus/nato-relations-with-the-european-union.txt", "Exploring the Strategic Dynamics of NATO’s Relations with the European Union"
     open_app(page, app_url)
     page.locator("#settings").get_by_text("Settings").click()
-    expect(page.locator("#settings")).to_contain_text("Extractive (quotes the documents)")
+    expect(page.locator("#settings")).to_contain_text("Extractive: quotes the documents (fast, no model)")
+    expect(page.locator("#settings")).to_contain_text("every sentence is checked against the documents")
+    expect(page.locator("#settings")).not_to_contain_text("--openai-base-url")
     page.locator("#only-sources input").click()
     page.get_by_role("option", name=title).click()
     page.locator("#question textarea").click()
     ask(page, "When was NATO established?")
     assert set(page.locator("#sources-panel .src:visible .where code").all_inner_texts()) == {source}
     page.locator("#timings").get_by_text("Timings of the last answer").click()
-    for stage in ("retrieve", "generate", "verify", "total"):
+    for stage in ("Searching the documents (retrieve)", "Writing the answer (generate)", "Checking each sentence against its source (verify)", "Total (total)"):
         expect(page.locator("#timings table.timings")).to_contain_text(stage)
+    expect(page.locator("#timings table.timings")).to_contain_text("Starting the answer backend")  # no unexplained row
     expect(page.locator("#timings tr.main").last).to_contain_text(" ms")
 
 
@@ -227,12 +241,40 @@ def test_bad_input_is_explained_beside_the_box_not_in_the_chat(page, app_url):
     assert "Traceback" not in page.locator("body").inner_text()
 
 
+def test_a_vote_changed_twice_leaves_one_record_with_the_latest_state(page, app_url, app_settings):
+    """Up, then down with a reason, then the down withdrawn: one record for the answer, always its latest state."""
+    open_app(page, app_url)
+    ask(page, "What is Berlin Plus?")
+    before = {r["answer_id"] for r in read_feedback(app_settings.feedback_file)}  # other tests rate into the same file
+
+    def mine() -> list[dict]:
+        return [r for r in read_feedback(app_settings.feedback_file) if r["answer_id"] not in before]
+
+    reason = page.locator("#vote-reason")
+    page.locator("#chat button[aria-label='Like']").last.click()
+    assert eventually(page, lambda: [r["rating"] for r in mine()] == ["up"])
+    expect(reason).to_be_hidden()
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    expect(reason).to_be_visible(timeout=WAIT)
+    assert eventually(page, lambda: [r["rating"] for r in mine()] == ["down"])
+    reason.locator("textarea").fill("It never says when Berlin Plus was agreed.")
+    reason.locator("textarea").press("Enter")
+    expect(reason).to_be_hidden(timeout=WAIT)
+    assert eventually(page, lambda: [(r["rating"], r["reason"]) for r in mine()] == [("down", "It never says when Berlin Plus was agreed.")])
+    page.locator("#chat button[aria-label='Disliked']").last.click()
+    assert eventually(page, lambda: [r["rating"] for r in mine()] == ["withdrawn"])
+    (record,) = mine()
+    assert (record["question"], record["reason"], record["refused"]) == ("What is Berlin Plus?", "", False) and record["citations"]
+
+
 def test_missing_index_is_explained_in_the_chat(page, fresh_settings):
     settings = fresh_settings.model_copy(update={"feedback_file": fresh_settings.db_dir.parent / "feedback.jsonl"})
     with running_app(None, settings) as url:
         open_app(page, url)
         ask(page, "When was NATO established?")
         expect(last_answer(page)).to_contain_text("python -m ingest")
+        expect(page.locator("#chat button[aria-label='Like']:visible, #chat button[aria-label='Dislike']:visible")).to_have_count(0)  # no thumbs on a problem
+        expect(page.locator("#chat button[aria-label='Copy message']:visible")).not_to_have_count(0)
         page.get_by_role("tab", name="Look up a citation").click()
         page.locator("#lookup-query textarea").fill("NATO")
         page.locator("#lookup-search").click()

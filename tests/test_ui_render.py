@@ -13,8 +13,9 @@ import pytest
 from assistant.app import render as render
 from assistant.app.confidence import answer_json, confidence, of_answer
 from assistant.app.export import conversation_markdown
-from assistant.app.feedback import append_feedback, feedback_record, read_feedback
+from assistant.app.feedback import feedback_record, read_feedback, save_feedback, save_reason
 from assistant.app.lookup import mark_terms, reference
+from assistant.core.errors import AssistantError
 from assistant.core.types import Answer, Chunk, Citation, Passage, Sentence
 from assistant.index.keyword import terms_of
 
@@ -154,6 +155,9 @@ def test_confidence_html(html, fragment):
         (render.article_html("<b>T</b>", "<i>n</i>", HOSTILE, 0, 6), "<img"),
         (render.article_html("<b>T</b>", "<i>n</i>", HOSTILE, 0, 6), "<i>"),
         (render.citation_card(CITATION, 0, DOC), '<p class="section">NATO Today'),  # section shown only when not the title
+        (render.backends_note({"extractive": None, "openai": "no endpoint configured: set OPENAI_BASE_URL, or pass --openai-base-url"}), "--openai-base-url"),
+        (render.backends_note({"extractive": None, "local": "model file x.gguf not found: pass `--model-path`"}), "--model-path"),
+        (render.timings_html({"backend": 0.1, "retrieve": 1.0, "generate": 1.0, "verify": 1.0, "total": 3.0}), "Not run"),  # nothing skipped: no note
     ],
 )
 def test_html_never_contains(html, fragment):
@@ -176,12 +180,20 @@ def test_html_never_contains(html, fragment):
         (render.sources_html([], lambda source: DOC), "Click a <b>[n]</b>"),
         (render.article_html("NATO Today", "", DOC, 6, 31), '<mark id="hit">NATO was founded in 1949.</mark>'),
         (render.article_html("NATO Today", "", DOC, 30, 999), '<mark id="hit"></mark>Title'),  # bad offsets: no highlight, no error
-        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "<td>retrieve</td><td>12 ms</td>"),
-        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "<td>total</td><td>3.2 ms</td>"),
-        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "<td>verify</td><td>— (not run)</td>"),
-        (render.timings_html({"retrieve": 1.0, "rerank": 2.0, "total": 3.0}), "<td>rerank</td>"),
-        (render.backends_note({"extractive": None, "local": "no model file: set ASSISTANT_MODEL_PATH"}), "Not available here — local: no model file"),
-        (render.backends_note({"extractive": None}), "All answer backends are available."),
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Searching the documents <span class="stage">(retrieve)</span></td><td>12 ms</td>'),
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Total <span class="stage">(total)</span></td><td>3.2 ms</td>'),
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Checking each sentence against its source <span class="stage">(verify)</span></td><td>— (not run)</td>'),
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "“Not run”: the answer backend skips that stage"),
+        (render.timings_html({"backend": 0.1, "retrieve": 1.0, "total": 3.0}), "Starting the answer backend (a model loads on its first question)"),
+        (render.timings_html({"retrieve": 1.0, "rerank": 2.0, "total": 3.0}), '<td>rerank <span class="stage">(rerank)</span></td>'),
+        (render.backends_note({"extractive": None, "local": "model file x.gguf not found: pass `--model-path`"}), "Not available on this server: Local model (its model file is missing on this server)."),
+        (render.backends_note({"extractive": None, "openai": "no endpoint configured: set OPENAI_BASE_URL or OPENAI_API_KEY, or pass --openai-base-url"}),
+         "API model (no model service is connected to this app; whoever runs it can connect one)"),
+        (render.backends_note({"extractive": None, "local": "still checking that the local model loads and answers (a few seconds): reload the page"}),
+         "Local model (still starting: reload the page in a few seconds)"),
+        (render.backends_note({"extractive": None, "openai": "langchain-openai is not installed: install it with `pip`"}), "API model (not installed on this server)"),
+        (render.backends_note({"extractive": None, "local": "the local model's process crashed with signal 11"}), "whoever runs the app can see why in its log"),
+        (render.backends_note({"extractive": None}), "every sentence is checked against the documents. All answer backends are available."),
     ],
 )
 def test_panel_html_contains(html, fragment):
@@ -231,13 +243,37 @@ def test_conversation_markdown(fragment):
     assert fragment in EXPORT
 
 
-def test_feedback_is_appended_as_an_eval_case(tmp_path):
-    """Two votes, read back in order, with question and history in the eval-case shape."""
+def test_feedback_keeps_one_record_per_answer_with_its_latest_state(tmp_path):
+    """Up, then down with a reason, on answer a1; down on a2 in between: two records, a1's holding its last state."""
     path = tmp_path / "sub" / "feedback.jsonl"
     history = [{"role": "user", "content": "What is NATO?"}, {"role": "assistant", "content": "An alliance. [1]"}]
-    append_feedback(path, feedback_record(ANSWER, True, history, datetime(2026, 11, 21, tzinfo=UTC)))
-    append_feedback(path, feedback_record(REFUSED, False, []))
-    first, second = read_feedback(path)
-    assert (first["timestamp"], first["rating"], first["question"], first["history"], first["citations"][0]["text"], second["rating"], second["refused"]) == (
-        "2026-11-21T00:00:00+00:00", "up", "When was it founded?", history, "NATO was founded in 1949.", "down", True,
+    save_feedback(path, feedback_record(ANSWER, "a1", "up", history, when=datetime(2026, 11, 21, tzinfo=UTC)))
+    save_feedback(path, feedback_record(REFUSED, "a2", "down", []))
+    save_feedback(path, feedback_record(ANSWER, "a1", "down", history, when=datetime(2026, 11, 22, tzinfo=UTC)))
+    assert save_reason(path, "a1", "  It misses the date.  ")
+    other, latest = read_feedback(path)
+    assert (other["answer_id"], other["rating"], other["refused"]) == ("a2", "down", True)
+    assert (latest["answer_id"], latest["timestamp"], latest["rating"], latest["reason"], latest["question"], latest["history"], latest["citations"][0]["text"]) == (
+        "a1", "2026-11-22T00:00:00+00:00", "down", "It misses the date.", "When was it founded?", history, "NATO was founded in 1949.",
     )
+
+
+def test_a_withdrawn_vote_is_recorded_and_drops_its_reason(tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    save_feedback(path, feedback_record(ANSWER, "a1", "down", [], reason="wrong"))
+    save_feedback(path, feedback_record(ANSWER, "a1", "withdrawn", [], reason="ignored"))
+    assert [(r["answer_id"], r["rating"], r["reason"]) for r in read_feedback(path)] == [("a1", "withdrawn", "")]
+    assert not save_reason(path, "a1", "a reason for a vote that is gone")  # only a thumbs-down takes a reason
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_feedback_problems_name_the_fix(tmp_path):
+    damaged = tmp_path / "feedback.jsonl"
+    damaged.write_text('{"answer_id": "a1"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(AssistantError, match="damaged at line 2"):
+        save_feedback(damaged, feedback_record(ANSWER, "a2", "up", []))
+    assert damaged.read_text(encoding="utf-8") == '{"answer_id": "a1"}\nnot json\n'  # left as it was
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.raises(AssistantError, match="set ASSISTANT_FEEDBACK_FILE to a writable file"):
+        save_feedback(blocked / "feedback.jsonl", feedback_record(ANSWER, "a1", "up", []))

@@ -139,6 +139,8 @@ CSS = """
 .answer.draft .cursor { animation: blink 1s step-end infinite; }
 .answer.draft .searching { font-style: italic; color: var(--body-text-color-subdued); }
 @keyframes blink { 50% { opacity: 0; } }
+/* thumbs only on final answers: not on drafts or problems */
+#chat .message-row.bot-row:has(.answer.draft, .answer.problem) + .message-buttons :is(button[aria-label^="Like"], button[aria-label^="Dislike"]) { display: none; }
 #chat button.copied { color: var(--color-accent) !important; box-shadow: 0 0 0 2px var(--color-accent-soft); }
 .app-header h1 { margin: 0; font-size: 1.6em; font-weight: 600; }
 .app-header p { margin: 2px 0 0 0; color: var(--body-text-color-subdued); }
@@ -168,6 +170,8 @@ CSS = """
 table.timings { width: 100%; font-size: .9em; }
 table.timings td { padding: 2px 6px; }
 table.timings td:last-child { text-align: right; font-variant-numeric: tabular-nums; }
+table.timings .stage { font-size: .85em; color: var(--body-text-color-subdued); }
+.timings-note { margin: 4px 0 0 0; font-size: .8em; color: var(--body-text-color-subdued); }
 table.timings tr:not(.main) { color: var(--body-text-color-subdued); font-size: .92em; }
 .viewer-backdrop { position: fixed; inset: 0; z-index: 1000; display: flex; align-items: center; justify-content: center;
   background: rgba(15, 23, 42, .55); }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ class Turn:
     problem: str = ""
     confidence: Confidence | None = None  # how well the answer is supported (None: refused, or no answer yet)
     why: Refusal | None = None  # why the answer was refused
+    answer_id: str = ""  # the key of its feedback record
 
     def reply_html(self, number: int) -> str:
         if self.answer is not None:
@@ -170,5 +172,5 @@ def finished(pipeline: Pipeline, question: str, answer: Answer, asked_after: lis
     """The turn holding a complete answer: how well it is supported, or why it was refused."""
     if answer.refused:
         why = explain(pipeline, answer, history=asked_after, sources=options.get("sources"), k=options.get("k"))
-        return Turn(question, answer=answer, why=why)
-    return Turn(question, answer=answer, confidence=of_answer(answer, pipeline.refusal_threshold))
+        return Turn(question, answer=answer, why=why, answer_id=uuid.uuid4().hex)
+    return Turn(question, answer=answer, confidence=of_answer(answer, pipeline.refusal_threshold), answer_id=uuid.uuid4().hex)

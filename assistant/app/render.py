@@ -17,8 +17,19 @@ from assistant.app.refusal import Refusal
 from assistant.core.types import Answer, Citation, Passage, Sentence
 
 CONTEXT_CHARS = 700  # most characters of paragraph shown on each side of a cited span
-TIMING_ORDER = ("condense", "retrieve", "rank", "generate", "verify", "cite", "total")
+TIMING_ORDER = ("backend", "condense", "retrieve", "rank", "generate", "verify", "cite", "total")
 MAIN_TIMINGS = ("retrieve", "generate", "verify", "total")
+STAGES = {  # what each stage of an answer does, in the app's words
+    "backend": "Starting the answer backend (a model loads on its first question)",
+    "condense": "Turning a follow-up into a question of its own",
+    "retrieve": "Searching the documents",
+    "rank": "Ranking the sentences found",
+    "generate": "Writing the answer",
+    "verify": "Checking each sentence against its source",
+    "cite": "Numbering the sources",
+    "total": "Total",
+}
+BACKEND_NAMES = {"extractive": "Extractive", "local": "Local model", "openai": "API model"}
 
 
 def esc(text: object) -> str:
@@ -241,14 +252,16 @@ def article_html(title: str, notice: str, text: str, start: int, end: int) -> st
 
 
 def timings_html(timings: dict[str, float]) -> str:
-    """Milliseconds per stage of the last answer; stages a backend did not run show a dash."""
+    """Milliseconds per stage of the last answer, each named in words; stages a backend did not run show a dash."""
     if not timings:
         return '<p class="timings empty">Timings of the last answer appear here.</p>'
     stages = [s for s in TIMING_ORDER if s in timings or s in MAIN_TIMINGS] + sorted(set(timings) - set(TIMING_ORDER))
     rows = "".join(
-        f'<tr class="{"main" if s in MAIN_TIMINGS else ""}"><td>{esc(s)}</td><td>{_ms(timings.get(s))}</td></tr>' for s in stages
+        f'<tr class="{"main" if s in MAIN_TIMINGS else ""}"><td>{esc(STAGES.get(s, s))} <span class="stage">({esc(s)})</span></td><td>{_ms(timings.get(s))}</td></tr>'
+        for s in stages
     )
-    return f'<table class="timings"><tbody>{rows}</tbody></table>'
+    note = '<p class="timings-note">“Not run”: the answer backend skips that stage (the extractive answer quotes the documents, so nothing is written).</p>'
+    return f'<table class="timings"><tbody>{rows}</tbody></table>{note if any(s not in timings for s in stages) else ""}'
 
 
 def _ms(value: float | None) -> str:
@@ -271,7 +284,24 @@ def scope_html(searched: Sequence[str], total: int) -> str:
 
 
 def backends_note(available: dict[str, str | None]) -> str:
-    """Why each unavailable backend cannot run (empty when all can)."""
-    missing = [f"{name}: {reason}" for name, reason in available.items() if reason]
-    return "Not available here — " + "; ".join(missing) if missing else "All answer backends are available."
+    """The note under the answer-backend choice: what every backend shares, and which cannot run on this server, in a web user's terms."""
+    shared = "Whichever writes the answer, every sentence is checked against the documents."
+    missing = [f"{BACKEND_NAMES.get(name, name)} ({web_reason(name, reason)})" for name, reason in available.items() if reason]
+    return f"{shared} Not available on this server: {'; '.join(missing)}." if missing else f"{shared} All answer backends are available."
 
+
+def web_reason(name: str, reason: str) -> str:
+    """Why a backend cannot run, for someone using the app in a browser (the command-line fixes are for whoever runs it).
+
+    >>> web_reason("openai", "no endpoint configured: set OPENAI_BASE_URL ... or pass --openai-base-url")
+    'no model service is connected to this app; whoever runs it can connect one'
+    """
+    if reason.startswith("still checking"):
+        return "still starting: reload the page in a few seconds"
+    if name == "openai" and reason.startswith("no endpoint configured"):
+        return "no model service is connected to this app; whoever runs it can connect one"
+    if "not installed" in reason:
+        return "not installed on this server"
+    if "not found" in reason:
+        return "its model file is missing on this server"
+    return "it failed to start on this server; whoever runs the app can see why in its log"

@@ -7,6 +7,7 @@ the app serves three API endpoints (see the README): `/ask` (streams the answer 
 """
 
 import functools
+import logging
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from assistant.app.assets import COUNT_JS, CSS, VIEWER_HTML, VIEWER_JS
 from assistant.app.confidence import answer_json
 from assistant.app.conversation import PipelineHolder, Turn
 from assistant.app.export import conversation_markdown
-from assistant.app.feedback import append_feedback, feedback_record
+from assistant.app.feedback import feedback_record, rating_of, save_feedback, save_reason
 from assistant.app.lookup import MODES, lookup_html, records
 from assistant.app.lookup import search as search_passages
 from assistant.core.errors import AssistantError
@@ -31,8 +32,10 @@ from assistant.core.types import Answer
 from assistant.index.manifest import read_manifest
 
 EXAMPLES = ["When was NATO established?", "What is Berlin Plus?", "How does NATO work with the European Union?"]
-BACKEND_LABELS = {"extractive": "Extractive (quotes the documents)", "local": "Local model", "openai": "API model"}
+BACKEND_LABELS = {"extractive": "Extractive: quotes the documents (fast, no model)", "local": "Local model: a small language model on this server writes the answer (slower)",
+                  "openai": "API model: a connected language-model service writes the answer"}
 PRIVATE = {"api_visibility": "private"}
+log = logging.getLogger(__name__)
 QUESTION_LINES = 6  # the question box grows to this many lines, then scrolls: the Ask button stays in view
 
 
@@ -68,6 +71,7 @@ def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(label="Conversation", height=540, render_markdown=False, elem_id="chat", buttons=["copy"],
                                  examples=[{"text": e} for e in EXAMPLES], placeholder="Ask about the articles on NATO, the EU and European security.")
+            rating = _reason_box()
             box = gr.Textbox(show_label=False, placeholder="Ask a question, or a follow-up…", submit_btn="Ask", elem_id="question", autofocus=True,
                              lines=1, max_lines=QUESTION_LINES)
             status = gr.HTML(ui_render.status_html(""), elem_id="question-status", **STATIC)
@@ -86,7 +90,7 @@ def _chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
             with gr.Accordion("Timings of the last answer", open=False, elem_id="timings"):
                 timings = gr.HTML(ui_render.timings_html({}), **STATIC)
     outputs = [chatbot, turns, box, searched, sources, timings, export, search_all, status]
-    _wire_chat(holder, chatbot, box, searched, new, turns, options, outputs)
+    _wire_chat(holder, chatbot, box, searched, new, turns, options, outputs, rating)
     _wire_scope(holder, search_all, scope, turns, options, outputs)
     box.change(None, box, None, js=COUNT_JS, **PRIVATE)  # in the browser only: no request per keystroke
     return options[0], options[-1], scope
@@ -117,7 +121,8 @@ def _settings_panel(settings: Settings) -> list:
     """Answer backend (only the usable ones; the note says why others are not), top-k, source filter."""
     with gr.Accordion("Settings", open=False, elem_id="settings"):
         backend = gr.Radio(label="Answer backend", **_backend_options(settings, wait=False))
-        top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages retrieved (top-k)")
+        top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages retrieved (top-k)",
+                          info="How many passages of the documents an answer is drawn from and may cite.")
         only = gr.Dropdown([], multiselect=True, label="Only search these documents", info="Empty: all documents.", elem_id="only-sources")
     return [backend, top_k, only]
 
@@ -128,12 +133,23 @@ def _backend_options(settings: Settings, wait: bool) -> dict:
     Building the app does not wait for the local model's probe (it starts it); each page load does.
     """
     backends = available_backends(settings, wait=wait)
+    for name, reason in backends.items():
+        if reason and wait:
+            _log_unavailable(name, reason)
     usable = [name for name, reason in backends.items() if reason is None]
     value = settings.backend if settings.backend in usable else next(iter(usable), None)
     return {"choices": [(BACKEND_LABELS.get(n, n), n) for n in usable], "value": value, "info": ui_render.backends_note(backends)}
 
 
-def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, options: list, outputs: list) -> None:
+@functools.cache
+def _log_unavailable(name: str, reason: str) -> None:
+    """The technical reason (with its fix) in the server log, once: the page says it in a web user's terms."""
+    log.warning("answer backend %s is not available: %s", name, reason)
+
+
+def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, options: list, outputs: list, rating: tuple) -> None:
+    reason, disliked = rating
+
     def respond(message: str, state: list[Turn], backend: str, k: float, names: list[str]):
         problem = conversation.problem_with(holder.settings, message, state)
         if problem:  # beside the box, the question left in it to edit; the chat is not touched
@@ -150,8 +166,8 @@ def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, optio
         for now in conversation.reply(holder, "", state, backend=backend, k=int(k), sources=names or None, standalone=standalone, retry=True):
             yield _view(holder, now, gr.skip())
 
-    def vote(state: list[Turn], data: gr.LikeData) -> None:
-        _vote(holder.settings, state, data)
+    def vote(state: list[Turn], data: gr.LikeData) -> tuple:
+        return _vote(holder.settings, state, data)
 
     streaming = {"show_progress": "hidden", **PRIVATE}
     box.submit(respond, [box, turns, *options], outputs, **streaming)
@@ -159,7 +175,8 @@ def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, optio
     chatbot.example_select(_example, None, box, **PRIVATE).then(respond, [box, turns, *options], outputs, **streaming)
     new.click(lambda: _view(holder, [], ""), None, outputs, **PRIVATE)
     chatbot.clear(lambda: _view(holder, [], ""), None, outputs, **PRIVATE)
-    chatbot.like(vote, [turns], None, **PRIVATE)
+    chatbot.like(vote, [turns], [reason, disliked], **PRIVATE)
+    reason.submit(lambda text, answer_id: _reason(holder.settings, text, answer_id), [reason, disliked], [reason, disliked], **PRIVATE)
 
 
 def _lookup_tab(holder: PipelineHolder) -> gr.Dropdown:
@@ -212,6 +229,13 @@ def _view(holder: PipelineHolder, turns: list[Turn], box_value) -> tuple:
     return (*chat, gr.Button(visible=filtered_out), ui_render.status_html(""))
 
 
+def _reason_box() -> tuple[gr.Textbox, gr.State]:
+    """The box that appears after a thumbs-down for an optional reason, and the id of the answer it is about."""
+    box = gr.Textbox(label="What was wrong with this answer? (optional)", placeholder="Say what was wrong or missing, then press Enter or Send",
+                     visible=False, submit_btn="Send", elem_id="vote-reason", max_lines=4)
+    return box, gr.State("")
+
+
 def _input_problem(problem: str, outputs: int) -> tuple:
     """Every chat output left as it is, but the status line under the box, which shows `problem`."""
     return (*[gr.skip()] * (outputs - 1), ui_render.status_html(problem))
@@ -230,19 +254,38 @@ def _example(data: gr.SelectData) -> str:
     return data.value["text"] if isinstance(data.value, dict) else str(data.value)
 
 
-def _vote(settings: Settings, turns: list[Turn], data: gr.LikeData) -> None:
-    """Store a thumbs up/down on an answer (votes on messages that are not answers are ignored)."""
+THANKS = {"up": "Thank you: your rating was saved.", "down": "Thank you: your rating was saved. What was wrong? Tell us in the box under the conversation, if you like.",
+          "withdrawn": "Your rating was withdrawn."}
+
+
+def _vote(settings: Settings, turns: list[Turn], data: gr.LikeData) -> tuple:
+    """Store an answer's latest thumbs state (up, down, withdrawn); returns the reason box, shown after a thumbs-down, and its answer id."""
+    hidden = (gr.Textbox(visible=False, value=""), "")
     number = conversation.turn_of_message(turns, data.index if isinstance(data.index, int) else data.index[0])
-    if not isinstance(data.liked, bool):
-        return
+    rating = rating_of(data.liked)
+    if rating is None:
+        return hidden
     if number is None or turns[number].answer is None:
         gr.Info("Only answers can be rated.")
-        return
+        return hidden
+    turn = turns[number]
     try:
-        append_feedback(settings.feedback_file, feedback_record(turns[number].answer, data.liked, conversation.history(turns[:number])))
-        gr.Info("Thank you: your rating was saved.")
+        save_feedback(settings.feedback_file, feedback_record(turn.answer, turn.answer_id, rating, conversation.history(turns[:number])))
     except AssistantError as exc:
         gr.Warning(str(exc))
+        return hidden
+    gr.Info(THANKS[rating])
+    return (gr.Textbox(visible=True, value=""), turn.answer_id) if rating == "down" else hidden
+
+
+def _reason(settings: Settings, text: str, answer_id: str) -> tuple:
+    """Add the reason typed after a thumbs-down to that answer's record; hides the box again."""
+    try:
+        if answer_id and text.strip() and save_reason(settings.feedback_file, answer_id, text):
+            gr.Info("Thank you: your reason was saved.")
+    except AssistantError as exc:
+        gr.Warning(str(exc))
+    return gr.Textbox(visible=False, value=""), ""
 
 
 def _article(holder: PipelineHolder, data: dict) -> str:
