@@ -122,15 +122,15 @@ def test_available_backends_checks_packages_model_and_configuration(monkeypatch)
 
 
 def test_local_is_offered_only_after_a_worker_loaded_the_model_and_answered():
-    from assistant.app.ui import _backend_options
+    from assistant.app.chat import BACKEND_LABELS, backend_options
 
     settings = load_settings(llm_context=2048)  # a model set-up no other test probed in this process
     assert available_backends(settings, wait=False)["local"] == PROBING  # returns at once, checks in the background
-    building = _backend_options(settings, wait=False)  # what the app is built with while the probe runs
-    assert "local" not in [value for _, value in building["choices"]] and PROBING in building["info"]
+    building = backend_options(settings, wait=False)  # what the app is built with while the probe runs
+    assert "local" not in [value for _, value in building["choices"]] and "Local model (still starting: reload the page in a few seconds)" in building["info"]
     assert available_backends(settings)["local"] is None
     assert available_backends(settings, wait=False)["local"] is None  # cached for the process
-    assert ("Local model", "local") in _backend_options(settings, wait=True)["choices"]  # what each page load shows
+    assert (BACKEND_LABELS["local"], "local") in backend_options(settings, wait=True)["choices"]  # what each page load shows
 
 
 def test_a_model_file_the_worker_cannot_load_is_not_offered(tmp_path):

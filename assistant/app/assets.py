@@ -131,6 +131,7 @@ CSS = """
 #question-meta { align-items: center; gap: 8px; min-height: 0; }
 #question-meta > * { flex: 0 1 auto !important; min-width: 0 !important; }
 #question-status .status { margin: 2px 0 0 0; font-size: .9em; color: #93370d; }
+#question-status:has(.status[hidden]) { display: none; }  /* no empty gap under the box */
 #question-counter .counter { font-size: .85em; font-variant-numeric: tabular-nums; color: var(--body-text-color-subdued); white-space: nowrap; }
 #question-counter .counter.over { color: #b42318; font-weight: 600; }
 #search-scope .scope { margin: 0; font-size: .85em; color: var(--body-text-color-subdued); }
