@@ -21,6 +21,7 @@ ROLE = "corpus/nato-role-in-global-security.txt"
     "question, expected",
     [
         ("Wann wurde die NATO gegründet?", True),
+        ("Was ist Berlin Plus und wo wurde es vereinbart?", True),
         ("Quand l'OTAN a-t-elle été créée ?", True),
         ("¿Cuándo se fundó la OTAN?", True),
         ("Wat is Berlin Plus en wanneer werd het gesloten?", True),
@@ -30,6 +31,7 @@ ROLE = "corpus/nato-role-in-global-security.txt"
         ("What is Berlin Plus?", False),
         ("Berlin Plus", False),  # no function words at all: not enough to call it foreign
         ("NATO Article 5?", False),
+        ("What role does Ursula von der Leyen play?", False),
         ("What is la Francophonie's role in the EU?", False),  # a foreign name in an English question
         ("How did the EU's Common Security and Defence Policy (CSDP) evolve?", False),
     ],

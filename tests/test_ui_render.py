@@ -183,7 +183,7 @@ def test_html_never_contains(html, fragment):
         (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Searching the documents <span class="stage">(retrieve)</span></td><td>12 ms</td>'),
         (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Total <span class="stage">(total)</span></td><td>3.2 ms</td>'),
         (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Checking each sentence against its source <span class="stage">(verify)</span></td><td>— (not run)</td>'),
-        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "“Not run”: the answer backend skips that stage"),
+        (render.timings_html({"retrieve": 12.34, "total": 3.21}), "“Not run”: this answer skipped that stage"),
         (render.timings_html({"backend": 0.1, "retrieve": 1.0, "total": 3.0}), "Starting the answer backend (a model loads on its first question)"),
         (render.timings_html({"retrieve": 1.0, "rerank": 2.0, "total": 3.0}), '<td>rerank <span class="stage">(rerank)</span></td>'),
         (render.backends_note({"extractive": None, "local": "model file x.gguf not found: pass `--model-path`"}), "Not available on this server: Local model (its model file is missing on this server)."),

@@ -30,7 +30,7 @@ ENGLISH = frozenset(
 )
 FOREIGN = frozenset(
     # German, French, Spanish, Italian, Dutch, Portuguese; words that are also English are left out
-    "der das und ist wann wurde wer wie warum welche welcher nicht ein eine einen mit von zu im den dem des sind haben auf für oder "
+    "der das und ist sie es wo wann wurde wer wie warum welche welcher nicht ein eine einen mit von zu im den dem des sind haben auf für oder "
     "le la les et est quand qui quoi comment pourquoi quel quelle quels une du avec pour dans sur pas été sont elle ils nous vous ce qu "
     "el los las y es cuándo cuando qué que cómo por para con una del fue quién dónde se "
     "il gli è di che chi perché della nel "

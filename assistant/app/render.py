@@ -260,7 +260,7 @@ def timings_html(timings: dict[str, float]) -> str:
         f'<tr class="{"main" if s in MAIN_TIMINGS else ""}"><td>{esc(STAGES.get(s, s))} <span class="stage">({esc(s)})</span></td><td>{_ms(timings.get(s))}</td></tr>'
         for s in stages
     )
-    note = '<p class="timings-note">“Not run”: the answer backend skips that stage (the extractive answer quotes the documents, so nothing is written).</p>'
+    note = '<p class="timings-note">“Not run”: this answer skipped that stage (a refusal, for one, writes and checks nothing).</p>'
     return f'<table class="timings"><tbody>{rows}</tbody></table>{note if any(s not in timings for s in stages) else ""}'
 
 
