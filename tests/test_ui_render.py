@@ -277,3 +277,21 @@ def test_feedback_problems_name_the_fix(tmp_path):
     blocked.write_text("")
     with pytest.raises(AssistantError, match="set ASSISTANT_FEEDBACK_FILE to a writable file"):
         save_feedback(blocked / "feedback.jsonl", feedback_record(ANSWER, "a1", "up", []))
+
+
+def test_votes_from_many_sessions_at_once_all_land_once(tmp_path):
+    """Eight threads each rate their own answer three times: eight records, each with its last rating."""
+    import threading
+
+    path = tmp_path / "feedback.jsonl"
+
+    def session(n: int) -> None:
+        for rating in ("up", "down", "withdrawn" if n % 2 else "up"):
+            save_feedback(path, feedback_record(ANSWER, f"a{n}", rating, []))
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted((r["answer_id"], r["rating"]) for r in read_feedback(path)) == [(f"a{n}", "withdrawn" if n % 2 else "up") for n in range(8)]
