@@ -55,6 +55,14 @@ def test_ask_says_how_well_an_answer_is_supported(corpus_index, tmp_path):
     assert (answered["confidence"], refused["refused"], refused["confidence"]) == ("Well supported", True, None)
 
 
+def test_a_refusal_says_why(corpus_index):
+    """--source left out the articles that answer it; the same question without it is answered."""
+    run = cli("ask", "When was NATO established?", "--source", "corpus/nato-and-the-european-security-architecture.txt", db=corpus_index.db_dir)
+    assert run.returncode == 0, run.stderr
+    assert "Why: --source left the answer out (1 of 5 documents searched); over all documents it is answered." in run.stdout
+    assert "Confidence:" not in run.stdout
+
+
 def test_history_file_makes_a_follow_up_standalone(corpus_index, tmp_path):
     history = tmp_path / "history.json"
     history.write_text(json.dumps([{"role": "user", "content": "What is NATO?"}, {"role": "assistant", "content": "An alliance."}]))

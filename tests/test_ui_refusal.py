@@ -10,7 +10,7 @@ import pytest
 from assistant.app import conversation
 from assistant.app import render as render
 from assistant.app.conversation import PipelineHolder
-from assistant.app.refusal import Refusal, asks_for_summary, explain, looks_non_english
+from assistant.app.refusal import Refusal, asks_for_summary, explain, looks_non_english, said
 from assistant.core.types import Chunk, Passage
 
 ARCHITECTURE = "corpus/nato-and-the-european-security-architecture.txt"  # says nothing about when NATO was founded
@@ -155,3 +155,16 @@ def test_refusal_html(why, fragment):
 )
 def test_scope_html(html, fragment):
     assert fragment in html
+
+
+@pytest.mark.parametrize(
+    "why, expected",
+    [
+        (Refusal("language"), "Why: the question does not look like English; the documents are searched in English only, so ask in English."),
+        (Refusal("summary", total=2, titles=("A", "B")), "Why: summaries and overviews are not supported yet; ask about one thing at a time. The documents: A; B."),
+        (Refusal("filter", searched=("A", "B"), total=5), "Why: the document filter left the answer out (2 of 5 documents searched); over all documents it is answered."),
+        (Refusal("missing"), "Why: the documents do not seem to contain this."),
+    ],
+)
+def test_said(why, expected):
+    assert said(why) == expected

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from assistant.app.confidence import answer_json, of_answer
+from assistant.app.refusal import explain, said
 from assistant.core.errors import AssistantError, BadInputFile, report_unexpected
 from assistant.core.settings import load_settings
 from assistant.core.types import Answer
@@ -82,6 +83,10 @@ def _ask(args: argparse.Namespace, settings) -> int:
     pipeline = Pipeline.load(settings)
     stream = pipeline.stream(question, history=history, k=args.k, backend=args.backend, sources=args.source)
     answer = _consume(stream, echo=not args.json and pipeline.backend(args.backend).name != "extractive")
+    if answer.refused and not args.json:
+        why = explain(pipeline, answer, history=history, sources=args.source, k=args.k)
+        print(format_answer(answer, pipeline.refusal_threshold, said(why, "--source")))
+        return 0
     print(_shown(answer, pipeline.refusal_threshold, args.json))
     return 0
 
@@ -117,9 +122,9 @@ def _shown(answer: Answer, threshold: float, as_json: bool) -> str:
     return format_answer(answer, threshold)
 
 
-def format_answer(answer: Answer, threshold: float | None = None) -> str:
-    """The answer (after a notice, if any), how well it is supported, then its numbered sources with the quoted span."""
-    lines = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.answer, ""]
+def format_answer(answer: Answer, threshold: float | None = None, why: str = "") -> str:
+    """The answer (after a notice, if any), how well it is supported or why it was refused, then its numbered sources with the quoted span."""
+    lines = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.answer, ""] + ([why, ""] if why else [])
     support = of_answer(answer, threshold) if threshold is not None else None
     if support:
         lines += [f"Confidence: {support.label} ({support.detail})", ""]

@@ -57,6 +57,21 @@ class Refusal:
     closest: tuple[Passage, ...] = ()  # missing: the closest passages searched
 
 
+def said(why: Refusal, filter_name: str = "the document filter") -> str:
+    """The reason as one plain sentence (for the command line; the app renders its own HTML).
+
+    >>> said(Refusal("filter", searched=("A",), total=5), "--source")
+    'Why: --source left the answer out (1 of 5 documents searched); over all documents it is answered.'
+    """
+    if why.kind == "language":
+        return "Why: the question does not look like English; the documents are searched in English only, so ask in English."
+    if why.kind == "summary":
+        return f"Why: summaries and overviews are not supported yet; ask about one thing at a time. The documents: {'; '.join(why.titles)}."
+    if why.kind == "filter":
+        return f"Why: {filter_name} left the answer out ({len(why.searched)} of {why.total} documents searched); over all documents it is answered."
+    return "Why: the documents do not seem to contain this."
+
+
 def looks_non_english(text: str) -> bool:
     """A cheap guess: mostly non-Latin letters, or more foreign than English function words."""
     letters = [c for c in text if c.isalpha()]
