@@ -107,7 +107,7 @@ def _over_all_documents(pipeline, answer: Answer, history: list[dict], k: int | 
     """The same question (as searched) over every document, answered extractively: only whether it is answered matters."""
     try:
         return pipeline.answer(answer.question, history=history, k=k, backend="extractive", standalone=answer.standalone_question)
-    except AssistantError:
+    except Exception:  # only an explanation: whatever fails here must not cost the user the refusal itself
         log.warning("could not re-ask %r over all documents", answer.question, exc_info=True)
         return None
 
