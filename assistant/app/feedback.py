@@ -10,7 +10,6 @@ file or the new one) under a lock, so votes from several sessions never interlea
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+
+from filelock import FileLock
 
 from assistant.core.errors import AssistantError
 from assistant.core.types import Answer
@@ -91,8 +92,7 @@ def _saving(path: Path) -> Iterator[None]:
     """Hold the file's lock; an unwritable place becomes an error naming the fix."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_name(path.name + ".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with FileLock(path.with_name(path.name + ".lock")):  # the same lock library as the ingest lock
             yield
     except OSError as exc:
         raise AssistantError(f"cannot save feedback to {path} ({exc.strerror}); set ASSISTANT_FEEDBACK_FILE to a writable file") from None
