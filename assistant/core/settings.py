@@ -1,14 +1,15 @@
 """One settings object: every field has a default and a description.
 
-Environment variables `ASSISTANT_<FIELD>` override the defaults, CLI flags override both.
-`python -m assistant settings` prints the effective values.
+Environment variables `ASSISTANT_<FIELD>` override the defaults, CLI flags override both. The
+OpenAI endpoint and key also take the standard `OPENAI_BASE_URL` / `OPENAI_API_KEY`, below the
+`ASSISTANT_` names. `python -m assistant settings` prints the effective values.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 class Settings(BaseSettings):
     """Effective configuration of ingest, retrieval, answering and the app."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="ignore")
+    # validate_by_name: the aliased fields still take their name as a keyword (`load_settings(openai_base_url=...)`)
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="ignore", validate_by_name=True)
 
     # where things live
     corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Folder ingested when no path is given.")
@@ -53,9 +55,12 @@ class Settings(BaseSettings):
 
     # language-model backends
     model_path: Path | None = Field(None, description="GGUF file for the local backend; default: the packaged SmolLM2-135M-Instruct.")
-    openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; default: OPENAI_BASE_URL or api.openai.com.")
+    # An alias replaces the env prefix, so each names both variables; the first one set wins.
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("ASSISTANT_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+                                        description="OpenAI-compatible endpoint (env ASSISTANT_OPENAI_BASE_URL, else OPENAI_BASE_URL); unset: api.openai.com.")
     openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
-    openai_api_key: SecretStr | None = Field(None, description="API key; default: OPENAI_API_KEY. Never printed.")
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+                                             description="API key (env ASSISTANT_OPENAI_API_KEY, else OPENAI_API_KEY). Never printed.")
     llm_timeout: float = Field(60.0, description="Seconds before a language-model call is abandoned for the extractive answer.")
     max_new_tokens: int = Field(256, description="Most tokens a language model may write per answer.")
     llm_temperature: float = Field(0.0, description="Sampling temperature of the language-model backends (0 = deterministic).")

@@ -1,14 +1,13 @@
 """The `openai` backend: any OpenAI-compatible chat endpoint through LangChain's `ChatOpenAI`.
 
 OpenAI itself, or a local server: Ollama (`http://127.0.0.1:11434/v1`), vLLM, LM Studio,
-llama.cpp's server or `python -m llama_cpp.server`. The base URL and key come from settings,
-else from the standard OPENAI_BASE_URL and OPENAI_API_KEY variables; the key is never shown.
+llama.cpp's server or `python -m llama_cpp.server`. The base URL and key come from settings
+(which also read the standard OPENAI_BASE_URL and OPENAI_API_KEY variables); the key is never shown.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 
 from assistant.answer.backends.chat import ChatBackend
 from assistant.core.errors import BackendUnavailable
@@ -20,12 +19,12 @@ INSTALL = "install it with `.venv/bin/pip install 'langchain-openai>=0.3'` (or `
 
 
 def base_url(settings: Settings) -> str | None:
-    return settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
+    return settings.openai_base_url or None  # an empty value means none
 
 
 def api_key(settings: Settings) -> str | None:
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return key or os.environ.get("OPENAI_API_KEY") or None
+    key = settings.openai_api_key
+    return (key.get_secret_value() if key else "") or None
 
 
 def problem(settings: Settings) -> str | None:
