@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.core.errors import AssistantError, report_unexpected
-from assistant.core.settings import load_settings
+from assistant.core.errors import cli_guard
+from assistant.core.settings import index_arguments, settings_from
 from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
 from eval.report import RUNS_DIR
@@ -31,18 +31,20 @@ EPILOG = """commands:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval", description="Score the assistant on an eval set.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command")
-    run = commands.add_parser("run", help="run the eval set (the default command)")
+    index = [index_arguments()]
+    ingested = "The corpus is ingested into the index (--db) first when it is missing or stale."
+    run = commands.add_parser("run", parents=index, help="run the eval set (the default command)", description=ingested)
     _run_options(run)
     compare = commands.add_parser("compare", help="what moved between two runs")
     compare.add_argument("runs", nargs=2, type=Path, metavar="RUN", help="run folder (or its report.json): before, after")
-    sweep = commands.add_parser("sweep", help="grid of retrieval settings -> leaderboard")
+    sweep = commands.add_parser("sweep", parents=index, help="grid of retrieval settings -> leaderboard")
     _common(sweep)
     sweep.add_argument("--modes", nargs="+", default=None, help="retrieval modes (default: dense bm25 hybrid)")
     sweep.add_argument("--chunk-sizes", nargs="+", type=int, default=None, help="chunk sizes (default: 600 900)")
     sweep.add_argument("--ks", nargs="+", type=int, default=None, help="passages given to the answer (default: 4 8)")
     sweep.add_argument("--scorers", nargs="+", default=None, help="answer-scorer variants: heuristic learned learned+rerank (default: the configured one)")
     sweep.add_argument("--no-naive", action="store_true", help="skip the LangChain reference row")
-    calibrate = commands.add_parser("calibrate", help="best refusal threshold on the eval set")
+    calibrate = commands.add_parser("calibrate", parents=index, help="best refusal threshold on the eval set", description=ingested)
     _common(calibrate)
     baseline = commands.add_parser("baseline", help="write eval/baseline.json from a run")
     baseline.add_argument("run", nargs="?", type=Path, help="run folder (default: the latest extractive run)")
@@ -55,7 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--set", type=Path, default=DEFAULT_SET, dest="set_file", help="eval set (JSONL)")
-    sub.add_argument("--db", type=Path, dest="db_dir", help="index folder (env ASSISTANT_DB_DIR); ingested if missing")
     sub.add_argument("--out", type=Path, default=RUNS_DIR, help="folder for run folders (default eval/runs)")
     sub.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -69,17 +70,10 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--no-plots", action="store_true", help="skip the PNG charts")
 
 
+@cli_guard()
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        return _bench(argv[1:]) if argv[:1] == ["bench"] else _command(argv)
-    except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
-        return report_unexpected(exc)
+    return _bench(argv[1:]) if argv[:1] == ["bench"] else _command(argv)
 
 
 def _command(argv: list[str]) -> int:
@@ -98,7 +92,7 @@ def _command(argv: list[str]) -> int:
         from eval.train_scorer import train
 
         return train(args)
-    settings = load_settings(db_dir=args.db_dir)
+    settings = settings_from(args)
     cases = load_cases(args.set_file)
     from eval import commands
 

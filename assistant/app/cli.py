@@ -13,15 +13,16 @@ from pathlib import Path
 
 from assistant.app.confidence import answer_json, of_answer
 from assistant.app.refusal import explain, said
-from assistant.core.errors import AssistantError, BadInputFile, report_unexpected
-from assistant.core.settings import load_settings
+from assistant.core.errors import AssistantError, BadInputFile, cli_guard
+from assistant.core.settings import index_arguments, settings_from
 from assistant.core.types import Answer
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Ask the documents; every sentence cites its passage.")
     commands = parser.add_subparsers(dest="command", required=True)
-    ask = commands.add_parser("ask", help="answer one question, or a batch")
+    shared = [index_arguments(), _answer_arguments()]
+    ask = commands.add_parser("ask", parents=shared, help="answer one question, or a batch")
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--history", type=Path, help="JSON list of {role, content} messages before the question")
     ask.add_argument("--batch", type=Path, help="JSONL file, one {question, history} request a line")
@@ -29,44 +30,35 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--backend", help="answer backend (extractive, local, openai)")
     ask.add_argument("--source", action="append", help="only search this document (repeatable)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    serve = commands.add_parser("serve", help="start the chat app")
+    serve = commands.add_parser("serve", parents=shared, help="start the chat app")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    commands.add_parser("settings", help="print the effective settings")
-    for sub in (ask, serve, commands.choices["settings"]):
-        sub.add_argument("--db", type=Path, dest="db_dir", help="index folder (env ASSISTANT_DB_DIR)")
-        sub.add_argument("--chroma-host", help="Chroma server host (instead of the index folder)")
-        sub.add_argument("--chroma-port", type=int, help="Chroma server port")
-        sub.add_argument("--model-path", type=Path, help="GGUF file for the local backend")
-        sub.add_argument("--openai-base-url", help="OpenAI-compatible endpoint for the openai backend (env OPENAI_BASE_URL); the key only from OPENAI_API_KEY")
-        sub.add_argument("--openai-model", help="model name sent to that endpoint")
-        sub.add_argument("--scorer", help="answer scorer: learned (default), heuristic, or a cross-encoder folder")
+    commands.add_parser("settings", parents=shared, help="print the effective settings")
     return parser
 
 
+def _answer_arguments() -> argparse.ArgumentParser:
+    """The answering flags of every command (a parent parser); each `dest` is a settings field."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--model-path", type=Path, help="GGUF file for the local backend")
+    parser.add_argument("--openai-base-url", help="OpenAI-compatible endpoint for the openai backend (env OPENAI_BASE_URL); the key only from OPENAI_API_KEY")
+    parser.add_argument("--openai-model", help="model name sent to that endpoint")
+    parser.add_argument("--scorer", help="answer scorer: learned (default), heuristic, or a cross-encoder folder")
+    return parser
+
+
+@cli_guard()
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        settings = load_settings(
-            db_dir=args.db_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port, model_path=args.model_path,
-            openai_base_url=args.openai_base_url, openai_model=args.openai_model, scorer=args.scorer,
-            host=getattr(args, "host", None), port=getattr(args, "port", None), backend=getattr(args, "backend", None),
-        )
-        if args.command == "settings":
-            print(settings.describe())
-            return 0
-        if args.command == "serve":
-            from assistant.app.ui import main as serve
+    settings = settings_from(args)
+    if args.command == "settings":
+        print(settings.describe())
+        return 0
+    if args.command == "serve":
+        from assistant.app.ui import main as serve
 
-            return serve(settings)
-        return _ask(args, settings)
-    except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # the last guard: a bug must still not print a traceback at a user
-        return report_unexpected(exc)
+        return serve(settings)
+    return _ask(args, settings)
 
 
 def _ask(args: argparse.Namespace, settings) -> int:

@@ -7,6 +7,7 @@ OpenAI endpoint and key also take the standard `OPENAI_BASE_URL` / `OPENAI_API_K
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -98,3 +99,22 @@ class Settings(BaseSettings):
 def load_settings(**overrides) -> Settings:
     """Settings from defaults and environment, with non-None overrides (CLI flags) on top."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def index_arguments() -> argparse.ArgumentParser:
+    """The index flags every CLI takes, as a parent parser: `add_parser(..., parents=[index_arguments()])`."""
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("index")
+    group.add_argument("--db", type=Path, dest="db_dir", metavar="DIR", help="index folder (env ASSISTANT_DB_DIR)")
+    group.add_argument("--chroma-host", metavar="HOST", help="Chroma server host, instead of the index folder (env ASSISTANT_CHROMA_HOST)")
+    group.add_argument("--chroma-port", type=int, metavar="PORT", help="Chroma server port, used with --chroma-host (env ASSISTANT_CHROMA_PORT)")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings with the given flags on top: every parsed argument whose `dest` is a field name.
+
+    >>> settings_from(index_arguments().parse_args(["--db", "/tmp/x", "--chroma-port", "9000"])).chroma_port
+    9000
+    """
+    return load_settings(**{name: value for name, value in vars(args).items() if name in Settings.model_fields})
