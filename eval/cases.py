@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.core.errors import BadInputFile
+from assistant.core.types import Message, validate_history
 
 DEFAULT_SET = Path(__file__).resolve().parent / "questions.jsonl"
 
@@ -18,7 +19,7 @@ class Case:
     id: str
     kind: str  # factoid, paraphrase, multi-passage, follow-up, unanswerable, false-premise
     question: str
-    history: list
+    history: list[Message]
     answerable: bool
     evidence: list  # verbatim quotes of the corpus that answer the question
     facts: list  # groups of acceptable strings; an answer holds a fact when it holds one of them
@@ -36,9 +37,10 @@ def load_cases(path: Path = DEFAULT_SET) -> list[Case]:
         if not line.strip():
             continue
         try:
-            cases.append(Case(**json.loads(line)))
+            case = Case(**json.loads(line))
         except (ValueError, TypeError) as exc:
             raise BadInputFile(f"{path}, line {number}: not an eval case ({exc}); see eval/questions.jsonl for the format") from None
+        cases.append(replace(case, history=validate_history(case.history, where=f"{path}, line {number}")))
     if not cases:
         raise BadInputFile(f"the eval set {path} has no cases")
     return cases

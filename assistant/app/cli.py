@@ -15,7 +15,7 @@ from assistant.app.confidence import answer_json, of_answer
 from assistant.app.refusal import explain, said
 from assistant.core.errors import AssistantError, BadInputFile, cli_guard
 from assistant.core.settings import index_arguments, settings_from
-from assistant.core.types import Answer
+from assistant.core.types import Answer, Message, validate_history
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,12 +133,9 @@ def format_answer(answer: Answer, threshold: float | None = None, why: str = "")
     return "\n".join(lines)
 
 
-def read_history(path: Path) -> list[dict]:
-    """A JSON list of {role, content} messages; raises `BadInputFile` naming the problem."""
-    data = _load_json(path)
-    if not isinstance(data, list) or not all(_is_message(m) for m in data):
-        raise BadInputFile(f"{path}: history must be a JSON list of {{\"role\": \"user\"|\"assistant\", \"content\": \"...\"}}")
-    return data
+def read_history(path: Path) -> list[Message]:
+    """A JSON list of {role, content} messages; raises `BadInputFile` naming the file and the bad field."""
+    return validate_history(_load_json(path), where=str(path))
 
 
 def read_batch(path: Path) -> list[dict]:
@@ -155,9 +152,9 @@ def read_batch(path: Path) -> list[dict]:
             request = json.loads(line)
         except json.JSONDecodeError as exc:
             raise BadInputFile(f"{path} line {number}: not JSON ({exc.msg}); each line must be {{\"question\": ..., \"history\": [...]}}") from None
-        if not isinstance(request, dict) or not isinstance(request.get("question"), str) or not all(_is_message(m) for m in request.get("history", [])):
+        if not isinstance(request, dict) or not isinstance(request.get("question"), str):
             raise BadInputFile(f"{path} line {number}: needs a string \"question\" and an optional \"history\" list of {{role, content}}")
-        requests.append(request)
+        requests.append(request | {"history": validate_history(request.get("history", []), where=f"{path} line {number}")})
     if not requests:
         raise BadInputFile(f"{path} has no requests: write one JSON object a line")
     return requests
@@ -170,7 +167,3 @@ def _load_json(path: Path):
         raise BadInputFile(f"cannot read {path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BadInputFile(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
-
-
-def _is_message(message) -> bool:
-    return isinstance(message, dict) and message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str)

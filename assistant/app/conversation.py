@@ -18,7 +18,7 @@ from assistant.app.confidence import Confidence, of_answer
 from assistant.app.refusal import Refusal, explain
 from assistant.core.errors import AssistantError, BadQuestion
 from assistant.core.settings import Settings
-from assistant.core.types import Answer
+from assistant.core.types import Answer, Message, validate_history
 
 log = logging.getLogger(__name__)
 NOTHING_TO_RETRY = "there is no question to search again yet: ask one first"
@@ -98,13 +98,13 @@ def answered(turns: Sequence[Turn]) -> list[tuple[int, Answer]]:
     return [(number, turn.answer) for number, turn in enumerate(turns) if turn.answer is not None]
 
 
-def clean_history(history: object) -> list[dict]:
+def clean_history(history: object) -> list[Message]:
     """A [{role, content}] list from an API caller; content may be Gradio's [{type, text}] parts."""
     if history in (None, ""):
         return []
-    if not isinstance(history, list) or not all(isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in history):
-        raise BadQuestion('history must be a list of {"role": "user"|"assistant", "content": "..."} messages')
-    return [{"role": m["role"], "content": _text(m.get("content"))} for m in history]
+    if isinstance(history, list):  # content as plain text first: Gradio sends parts, and may leave it out
+        history = [m | {"content": _text(m.get("content"))} if isinstance(m, dict) else m for m in history]
+    return validate_history(history, error=BadQuestion)
 
 
 def _text(content: object) -> str:

@@ -6,6 +6,49 @@ The CLI's JSON, the UI and the eval all read the same `Answer`.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+
+from assistant.core.errors import AssistantError, BadInputFile
+
+HISTORY_SHAPE = 'history must be a list of {"role": "user"|"assistant", "content": "..."} messages'
+
+
+class Message(TypedDict):
+    """One message of the conversation before a question: CLI history and batch files, the API, eval cases."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+_HISTORY = TypeAdapter(list[Message])
+
+
+def validate_history(data: object, *, where: str = "", error: type[AssistantError] = BadInputFile) -> list[Message]:
+    """`data` as a list of `Message`s (other keys dropped), or `error` naming the first bad field and the shape.
+
+    >>> validate_history([{"role": "user", "content": "What is NATO?", "time": 1}])
+    [{'role': 'user', 'content': 'What is NATO?'}]
+    >>> validate_history([{"role": "robot", "content": "x"}], where="chat.json")
+    Traceback (most recent call last):
+    ...
+    assistant.core.errors.BadInputFile: chat.json: history[0].role: input should be 'user' or 'assistant' (got 'robot'); history must be a list of {"role": "user"|"assistant", "content": "..."} messages
+    """
+    try:
+        return _HISTORY.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "history" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
+        got = "" if first["type"] == "missing" else f" (got {_short(first['input'])})"
+        problem = f"{field}: {first['msg'][:1].lower()}{first['msg'][1:]}{got}; {HISTORY_SHAPE}"
+        raise error(f"{where}: {problem}" if where else problem) from None
+
+
+def _short(value: object, limit: int = 40) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
