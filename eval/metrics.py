@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from difflib import SequenceMatcher
 
+import numpy as np
+
 Judge = Callable[[str, str], bool]  # judge(sentence, cited_text) -> does the text support the sentence?
 
 COVER_SHARE = 0.6  # share of a quote a passage must hold when a chunk boundary cuts it
@@ -156,12 +158,11 @@ def citations_hold_evidence(citation_texts: list[str], evidence: list[str]) -> f
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list; 0.0 for an empty one.
+    """Nearest-rank percentile (q in 0..100): the smallest value with q% of them at or below it; 0.0 for none.
 
-    >>> percentile([1, 2, 3, 4], 50)
-    2
+    numpy's `inverted_cdf` method is that rank (Hyndman and Fan's definition 1), never an interpolation.
+
+    >>> percentile([1, 2, 3, 4], 50), percentile([1, 2, 3, 4], 95), percentile([], 50)
+    (2.0, 4.0, 0.0)
     """
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+    return float(np.percentile(values, q, method="inverted_cdf")) if values else 0.0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from assistant.core.types import Answer, Chunk, Citation, Passage, Sentence
@@ -141,6 +144,16 @@ def test_citations_hold_evidence(cited, evidence, expected):
 @pytest.mark.parametrize("values, q, expected", [([1, 2, 3, 4], 50, 2), ([1, 2, 3, 4], 95, 4), ([5], 50, 5), ([], 50, 0.0), (list(range(1, 101)), 95, 95)])
 def test_percentile(values, q, expected):
     assert metrics.percentile(values, q) == expected
+
+
+def test_percentile_is_the_nearest_rank():
+    """numpy's inverted_cdf gives the value at rank ceil(q/100 * n), counting from 1, for every size and q tried."""
+    rng = random.Random(0)
+    for n in range(1, 120):
+        values = [rng.random() for _ in range(n)]
+        ordered = sorted(values)
+        for q in [i / 4 for i in range(401)] + [33.3, 66.7, 99.9]:
+            assert metrics.percentile(values, q) == ordered[max(0, math.ceil(q / 100 * n) - 1)], (n, q)
 
 
 @pytest.mark.parametrize(
