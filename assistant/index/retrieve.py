@@ -11,15 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, InstanceOf
 
 from assistant.core.errors import UnknownName
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Passage
 from assistant.index.chroma import Index, chunk_from_record, sentence_vectors
-from assistant.index.embedder import embed_question
+from assistant.index.embedder import Embedder
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -42,7 +41,7 @@ class HybridRetriever:
     """Search the index; `search` returns the top-k passages in rank order."""
 
     index: Index
-    embeddings: Embeddings
+    embeddings: Embedder
     settings: Settings
 
     def search(self, query: str, *, k: int | None = None, sources: list[str] | None = None, mode: str | None = None) -> list[Passage]:
@@ -50,7 +49,7 @@ class HybridRetriever:
         if mode not in MODES:
             raise UnknownName.among("retrieval mode", mode, list(MODES))
         k = k or self.settings.top_k
-        vector = embed_question(self.embeddings, query)
+        vector = self.embeddings.question(query)
         dense = self._dense(vector, sources) if mode != "bm25" else {}
         lexical = self._lexical(query, sources) if mode != "dense" else []
         rankings, weights = [], []
@@ -97,7 +96,7 @@ class ChunkRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    hybrid: HybridRetriever
+    hybrid: InstanceOf[HybridRetriever]  # checked by type only: its fields are not pydantic's to validate
     k: int = 4
     sources: list[str] | None = None
 
