@@ -1,6 +1,6 @@
 """The pipeline a user would otherwise build: LangChain's splitter, embeddings and Chroma store.
 
-Used only to measure against: RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings
+Used only to measure against: RecursiveCharacterTextSplitter(1000, 200) + the same embedder
 (the same packaged model) + `Chroma.from_documents` + `similarity_search`.
 """
 

@@ -19,7 +19,7 @@ from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk
 from assistant.index import writer
-from assistant.index.embedder import dimension, get_embeddings
+from assistant.index.embedder import Embedder, get_embeddings
 from assistant.index.keyword import keyword_is_current
 from assistant.index.manifest import read_manifest, save_document_text, write_json_atomic
 from ingest.load import Failure, SourceFile, discover, read_text
@@ -117,8 +117,8 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
             report.removed.append(source)
     # The embedder takes seconds to load: an unchanged corpus never loads it.
     if fresh or reset:
-        embeddings = embeddings or get_embeddings(settings.embedding_model, settings.embed_batch_size)
-    collection = writer.open_collection(settings, dimension(embeddings) if embeddings else None, reset)
+        embeddings = Embedder.around(embeddings) if embeddings else get_embeddings(settings.embedding_model, settings.embed_batch_size)
+    collection = writer.open_collection(settings, embeddings.dimension if embeddings else None, reset)
     writer.embed_and_upsert(collection, fresh, embeddings, settings.embed_batch_size, progress)
     writer.delete_ids(collection, sorted(stale))
     report.embedded = len(fresh)

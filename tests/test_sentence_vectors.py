@@ -15,7 +15,7 @@ from assistant.answer.scorer import HEURISTIC_THRESHOLD
 from assistant.core.settings import REPO_ROOT
 from assistant.core.text import sentence_spans
 from assistant.index.chroma import chroma_client, pack_sentences, sentence_vectors
-from assistant.index.embedder import clear_vector_caches, embed_with_sentences
+from assistant.index.embedder import Embedder
 from tests.support import CountingEmbeddings
 
 
@@ -53,9 +53,8 @@ def test_a_stored_vector_stands_for_its_own_sentence(corpus_index, embeddings):
 def test_ranking_embeds_only_the_question_and_the_best_sentences(pipeline, embeddings, question):
     passages = pipeline.retriever.search(question)
     assert all(p.sentence_vectors for p in passages)
-    clear_vector_caches()
-    counted = CountingEmbeddings(embeddings)
-    ranked = score_sentences(question, passages, counted, pipeline.index.keyword)
+    counted = CountingEmbeddings(embeddings)  # inside a new Embedder: its caches start empty
+    ranked = score_sentences(question, passages, Embedder.around(counted), pipeline.index.keyword)
     assert len(ranked) > 2 * RESCORED
     assert counted.texts[0] == question and sorted(counted.texts[1:]) == sorted(s.text for s in ranked[:RESCORED])
 
@@ -80,9 +79,8 @@ def test_passages_without_stored_vectors_embed_their_sentences(pipeline, embeddi
     """An index built before sentence vectors existed still answers, embedding what it needs."""
     question = "When was NATO established?"
     passages = [dataclasses.replace(p, sentence_vectors={}) for p in pipeline.retriever.search(question)]
-    clear_vector_caches()
     counted = CountingEmbeddings(embeddings)
-    ranked = score_sentences(question, passages, counted, pipeline.index.keyword)
+    ranked = score_sentences(question, passages, Embedder.around(counted), pipeline.index.keyword)
     assert len(counted.texts) == 1 + len(ranked) and "1949" in ranked[0].text
 
 
@@ -91,7 +89,7 @@ def test_embedders_that_do_not_mean_pool_store_no_sentence_vectors(embeddings):
         def embed_documents(self, texts):
             return embeddings.embed_documents(texts)
 
-    vectors, sentences = embed_with_sentences(Plain(), ["NATO grew. The EU too."], [[(0, 10), (11, 22)]])
+    vectors, sentences = Embedder.around(Plain()).with_sentences(["NATO grew. The EU too."], [[(0, 10), (11, 22)]])
     assert len(vectors) == 1 and sentences == [[None, None]]
     assert pack_sentences([(0, 10), (11, 22)], sentences[0]) == {}
 

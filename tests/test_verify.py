@@ -16,7 +16,7 @@ from assistant.core.prompts import UNSUPPORTED_MARK
 from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.core.text import sentence_spans
 from assistant.core.types import Chunk, Passage
-from assistant.index.embedder import clear_vector_caches, embed_texts
+from assistant.index.embedder import Embedder
 from tests.support import CountingEmbeddings
 
 THRESHOLD = load_settings().support_threshold
@@ -163,11 +163,10 @@ def test_verify_never_counts_an_instruction_in_a_document_as_support(embeddings)
 )
 def test_verify_skips_embeddings_only_when_quotes_settle_the_verdict(embeddings, draft, needs_embeddings):
     """The quote shortcut gives exactly the verdicts that scoring every window would give."""
-    clear_vector_caches()  # so that any embedding shows as a call
-    counted = CountingEmbeddings(embeddings)
-    verdicts = verify.verify(draft, PASSAGES, counted, THRESHOLD)
+    counted = CountingEmbeddings(embeddings)  # inside a new Embedder, whose caches start empty: any embedding shows as a call
+    verdicts = verify.verify(draft, PASSAGES, Embedder.around(counted), THRESHOLD)
     drafted, candidates = split_cited(draft), verify.windows(PASSAGES)
-    vectors = embed_texts(embeddings, tuple(t for t, _ in drafted) + tuple(w.text for w in candidates))
+    vectors = embeddings.vectors(tuple(t for t, _ in drafted) + tuple(w.text for w in candidates))
     scored = [
         verify.judge(text, numbers, candidates, [verify.combine(float(v @ vectors[row]), text, w.text) for v, w in zip(vectors[len(drafted) :], candidates)], THRESHOLD)
         for row, (text, numbers) in enumerate(drafted)

@@ -20,7 +20,7 @@ import numpy as np
 from assistant.answer.guard import addresses_assistant
 from assistant.core.text import sentence_spans
 from assistant.core.types import Passage
-from assistant.index.embedder import embed_question, embed_texts
+from assistant.index.embedder import Embedder
 
 if TYPE_CHECKING:
     from assistant.answer.scorer import Scorer
@@ -92,7 +92,7 @@ def candidate_sentences(passages: list[Passage]) -> list[tuple[int, int, int, st
     return out
 
 
-def score_sentences(question: str, passages: list[Passage], embeddings, keyword, rescore: bool = True) -> list[ScoredSentence]:
+def score_sentences(question: str, passages: list[Passage], embeddings: Embedder, keyword, rescore: bool = True) -> list[ScoredSentence]:
     """Every candidate sentence with its scores, best first. With `rescore`, the best few are scored
     by their own embedding (the heuristic's threshold was calibrated so); without, stored vectors only
     (enough when the answer scorer reads the best of them next)."""
@@ -100,8 +100,8 @@ def score_sentences(question: str, passages: list[Passage], embeddings, keyword,
     if not candidates:
         return []
     stored = [passages[p].sentence_vectors.get((s - passages[p].chunk.start, e - passages[p].chunk.start)) for p, s, e, _ in candidates]
-    asked = embed_question(embeddings, question)  # retrieval embedded it already
-    fresh = iter(embed_texts(embeddings, tuple(c[3] for c, v in zip(candidates, stored) if v is None)))
+    asked = embeddings.question(question)  # retrieval embedded it already
+    fresh = iter(embeddings.vectors(tuple(c[3] for c, v in zip(candidates, stored) if v is None)))
     semantic = np.stack([next(fresh) if v is None else v for v in stored]) @ asked
     terms = _weighted_terms(question, keyword)
     kind = question_type(question)
@@ -114,7 +114,7 @@ def score_sentences(question: str, passages: list[Passage], embeddings, keyword,
         return ranked
     # The best few, whose scores decide refusal and the answer, are scored by their own embedding.
     best = ranked[:RESCORED]
-    best = [replace(x, semantic=float(v @ asked)) for x, v in zip(best, embed_texts(embeddings, tuple(x.text for x in best)))]
+    best = [replace(x, semantic=float(v @ asked)) for x, v in zip(best, embeddings.vectors(tuple(x.text for x in best)))]
     return sorted(best, key=lambda x: -x.score) + ranked[RESCORED:]
 
 

@@ -25,7 +25,7 @@ from assistant.answer.guard import addresses_assistant
 from assistant.answer.markers import split_cited
 from assistant.core.text import sentence_spans
 from assistant.core.types import Passage
-from assistant.index.embedder import embed_texts
+from assistant.index.embedder import Embedder
 from assistant.index.keyword import terms_of
 
 # Calibrated on eval/questions.jsonl: tests/test_verify.py::test_calibration_on_the_eval_set.
@@ -47,11 +47,11 @@ class Window:
     text: str
 
 
-def support_score(sentence: str, span: str, embeddings) -> float:
+def support_score(sentence: str, span: str, embeddings: Embedder) -> float:
     """How well `span` supports `sentence`, in [0, 1] (embeddings unused for verbatim quotes)."""
     if quotes(span, sentence):
         return 1.0
-    first, second = embed_texts(embeddings, (sentence, span))
+    first, second = embeddings.vectors((sentence, span))
     return combine(float(first @ second), sentence, span)
 
 
@@ -109,7 +109,7 @@ def windows(passages: list[Passage]) -> list[Window]:
     return out
 
 
-def verify(draft: str, passages: list[Passage], embeddings, threshold: float) -> list[Claim]:
+def verify(draft: str, passages: list[Passage], embeddings: Embedder, threshold: float) -> list[Claim]:
     """Every sentence of `draft` with the spans that support it, or marked unsupported."""
     drafted = split_cited(draft)
     candidates = windows(passages)
@@ -120,7 +120,7 @@ def verify(draft: str, passages: list[Passage], embeddings, threshold: float) ->
         # Every sentence quotes each passage it cites (always so for extractive answers): the
         # quotes score 1.0, above anything else, so the verdicts need no embeddings.
         return [judge(text, numbers, candidates, row, threshold) for row, (text, numbers) in zip(quoted, drafted)]
-    vectors = embed_texts(embeddings, tuple(text for text, _ in drafted) + tuple(w.text for w in candidates))
+    vectors = embeddings.vectors(tuple(text for text, _ in drafted) + tuple(w.text for w in candidates))
     claims = []
     for row, (text, numbers) in enumerate(drafted):
         similarity = vectors[len(drafted) :] @ vectors[row]

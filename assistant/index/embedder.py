@@ -1,16 +1,21 @@
-"""The one factory for embedders: a name becomes a LangChain `Embeddings`.
+"""The embedder the index and the answers share: one `Embedder` owns its model and its caches.
 
-Models load from local files only (the packaged all-MiniLM-L6-v2 or a folder you name), so
-nothing is downloaded at run time.
+`get_embeddings(name)` is the one factory: a name becomes an `Embedder`, a LangChain `Embeddings`
+over a sentence-transformers model loaded from local files only (the packaged all-MiniLM-L6-v2 or
+a folder you name), so nothing is downloaded at run time. Any other LangChain `Embeddings` can be
+wrapped (`Embedder.around`) to get the same caches, without sentence vectors.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 from langchain_core.embeddings import Embeddings
 
 from assistant.core.errors import UnknownName
@@ -34,53 +39,133 @@ def model_location(name: str) -> str:
     raise UnknownName.among("embedding model", name, [*PACKAGED, "<path to a local sentence-transformers folder>"])
 
 
-@lru_cache(maxsize=4)
-def get_embeddings(name: str, batch_size: int = 64) -> Embeddings:
-    """Normalised sentence embeddings on the CPU; cached, since loading takes seconds."""
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # "Loading weights" bars are noise at every start
-    return HuggingFaceEmbeddings(
-        model_name=model_location(name),
-        model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
-    )
+# Vectors reused within a process: passage sentences recur across questions, and a question is
+# embedded once for retrieval and again for ranking its evidence.
+VECTOR_CACHE_SIZE, QUESTION_CACHE_SIZE = 20_000, 256
 
 
-def dimension(embeddings: Embeddings) -> int:
-    """Vector size of `embeddings` (asks the model, does not embed)."""
-    client = getattr(embeddings, "_client", None)
-    for method in ("get_embedding_dimension", "get_sentence_embedding_dimension"):
-        if client is not None and hasattr(client, method):
-            return int(getattr(client, method)())
-    return len(embeddings.embed_query("dimension probe"))
+class Embedder(Embeddings):
+    """Normalised sentence embeddings on the CPU, with the vector caches of this embedder.
 
-
-def embed_with_sentences(embeddings: Embeddings, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[list[float]], list[list[np.ndarray | None]]]:
-    """Vectors of `texts` and, from the same forward pass, of their sentences at `spans`.
-
-    A sentence's vector is the mean of its tokens' vectors, normalised: the pooling the model
-    applies to a whole text, applied to the sentence's tokens in context. The extractive
-    answer ranks sentences with these, so a question embeds no passage sentence at all.
-    A model that does not mean-pool (or is not a sentence-transformers model) gets None
-    for every sentence, and sentences are then embedded when a question needs them.
+    `model` is a sentence-transformers model (sentence vectors come from its own forward pass);
+    `base` is any other LangChain `Embeddings` (then every sentence vector is None and sentences
+    are embedded when a question needs them).
     """
-    model: Any = getattr(embeddings, "_client", None)
-    if not texts or getattr(_pooling(model), "pooling_mode", None) != "mean":
-        return embeddings.embed_documents(texts), [[None] * len(s) for s in spans]
-    import torch
 
-    features = model.preprocess(texts)
-    offsets = np.asarray(model.tokenizer(texts, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length, padding=True)["offset_mapping"])
-    with torch.inference_mode():
-        out = model(features)
-    tokens, mask = out["token_embeddings"].numpy(), out["attention_mask"].numpy().astype(bool)
-    vectors = _normalised(out["sentence_embedding"].numpy())
-    if offsets.shape[:2] != tokens.shape[:2]:  # another tokenisation than the model's: do not guess
-        return vectors.tolist(), [[None] * len(s) for s in spans]
-    sentences = [[_span_vector(tokens[i], mask[i], offsets[i], start, end) for start, end in spans[i]] for i in range(len(texts))]
-    return vectors.tolist(), sentences
+    def __init__(self, model: Any = None, *, base: Embeddings | None = None, batch_size: int = 64) -> None:
+        if (model is None) == (base is None):
+            raise ValueError("an Embedder needs a sentence-transformers model or a LangChain Embeddings, not both")
+        self.model, self.base, self.batch_size = model, base, batch_size
+        self._vectors: LRUCache[str, np.ndarray] = LRUCache(VECTOR_CACHE_SIZE)
+        self._questions: LRUCache[str, np.ndarray] = LRUCache(QUESTION_CACHE_SIZE)
+        self._lock = threading.Lock()  # the app answers several sessions at once
+
+    @classmethod
+    def load(cls, name: str, batch_size: int = 64) -> Embedder:
+        """The embedder `name` (see `model_location`), from local files."""
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars are noise at every start
+        return cls(SentenceTransformer(model_location(name), device="cpu", local_files_only=True), batch_size=batch_size)
+
+    @classmethod
+    def around(cls, embeddings: Embeddings) -> Embedder:
+        """`embeddings` itself if it is an Embedder, else an Embedder with caches around it."""
+        return embeddings if isinstance(embeddings, Embedder) else cls(base=embeddings)
+
+    # -- LangChain Embeddings -------------------------------------------------------------------
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self.base is not None:
+            return self.base.embed_documents(texts)
+        return self._encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        if self.base is not None:
+            return self.base.embed_query(text)
+        return self._encode([text])[0].tolist()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        # Newlines as spaces, as LangChain's HuggingFaceEmbeddings did: the same vectors as before.
+        texts = [t.replace("\n", " ") for t in texts]
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
+
+    # -- what the index and the answers use ------------------------------------------------------
+
+    @property
+    def dimension(self) -> int:
+        """Vector size (asks the model; a wrapped embedder is probed once)."""
+        if self.model is not None:
+            return int(self.model.get_sentence_embedding_dimension())
+        return len(self.question("dimension probe"))
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised document vectors of `texts` (rows in order), each text embedded once per embedder."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        with self._lock:
+            known = {t: self._vectors[t] for t in dict.fromkeys(texts) if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = {t: np.asarray(v, dtype=np.float32) for t, v in zip(missing, self.embed_documents(missing))}
+            known.update(fresh)
+            with self._lock:
+                self._vectors.update(fresh)
+        return np.stack([known[t] for t in texts])
+
+    def question(self, text: str) -> np.ndarray:
+        """The query vector of `text`, embedded once for the retrieval and the ranking that follows."""
+        with self._lock:
+            vector = self._questions.get(text)
+        if vector is None:
+            vector = np.asarray(self.embed_query(text), dtype=np.float32)
+            with self._lock:
+                self._questions[text] = vector
+        return vector
+
+    def clear_caches(self, sentences: bool = True) -> None:
+        """Forget the cached question vectors, and the sentence vectors unless `sentences` is False
+        (the benchmark times each question from scratch and each round as a new process would)."""
+        with self._lock:
+            self._questions.clear()
+            if sentences:
+                self._vectors.clear()
+
+    def with_sentences(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[list[float]], list[list[np.ndarray | None]]]:
+        """Vectors of `texts` and, from the same forward pass, of their sentences at `spans`.
+
+        A sentence's vector is the mean of its tokens' vectors, normalised: the pooling the model
+        applies to a whole text, applied to the sentence's tokens in context. The extractive
+        answer ranks sentences with these, so a question embeds no passage sentence at all.
+        A model that does not mean-pool (or a wrapped LangChain embedder) gets None for every
+        sentence, and sentences are then embedded when a question needs them.
+        """
+        none: list[list[np.ndarray | None]] = [[None] * len(s) for s in spans]
+        if not texts or getattr(_pooling(self.model), "pooling_mode", None) != "mean":
+            return self.embed_documents(texts), none
+        model = self.model
+        texts = [t.replace("\n", " ") for t in texts]  # one character for one: offsets hold
+        outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False)
+        offsets = model.tokenizer(texts, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)["offset_mapping"]
+        vectors: list[list[float]] = []
+        sentences: list[list[np.ndarray | None]] = []
+        for out, where, text_spans in zip(outputs, offsets, spans):
+            mask = out["attention_mask"].numpy().astype(bool)
+            tokens = out["token_embeddings"].numpy()[mask]
+            vectors.append(_normalised(out["sentence_embedding"].numpy()).tolist())
+            if len(tokens) != len(where):  # another tokenisation than the model's: do not guess
+                sentences.append([None] * len(text_spans))
+                continue
+            where = np.asarray(where)
+            sentences.append([_span_vector(tokens, where, start, end) for start, end in text_spans])
+        return vectors, sentences
+
+
+@lru_cache(maxsize=4)
+def get_embeddings(name: str, batch_size: int = 64) -> Embedder:
+    """The embedder `name`; one per process and name, since loading takes seconds."""
+    return Embedder.load(name, batch_size)
 
 
 def _pooling(model):
@@ -90,9 +175,9 @@ def _pooling(model):
         return None
 
 
-def _span_vector(tokens: np.ndarray, mask: np.ndarray, offsets: np.ndarray, start: int, end: int) -> np.ndarray | None:
+def _span_vector(tokens: np.ndarray, offsets: np.ndarray, start: int, end: int) -> np.ndarray | None:
     """Mean of the vectors of the tokens wholly inside [start, end), normalised; None if none is."""
-    inside = mask & (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+    inside = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
     if not inside.any():
         return None  # beyond the model's maximum length
     return _normalised(tokens[inside].mean(axis=0))
@@ -100,40 +185,3 @@ def _span_vector(tokens: np.ndarray, mask: np.ndarray, offsets: np.ndarray, star
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)).astype(np.float32)
-
-
-# Vectors reused within a process: passage sentences recur across questions, and a question is
-# embedded once for retrieval and again for ranking its evidence.
-_VECTOR_CACHE: dict[str, np.ndarray] = {}
-_QUESTION_CACHE: dict[str, np.ndarray] = {}
-VECTOR_CACHE_SIZE, QUESTION_CACHE_SIZE = 20_000, 256
-
-
-def embed_texts(embeddings: Embeddings, texts: tuple[str, ...]) -> np.ndarray:
-    """Normalised document vectors of `texts` (rows in order), each text embedded once per process."""
-    missing = [t for t in dict.fromkeys(texts) if t not in _VECTOR_CACHE]
-    if missing:
-        for text, vector in zip(missing, embeddings.embed_documents(missing)):
-            _remember(_VECTOR_CACHE, VECTOR_CACHE_SIZE, text, np.asarray(vector, dtype=np.float32))
-    return np.stack([_VECTOR_CACHE[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
-
-
-def embed_question(embeddings: Embeddings, text: str) -> np.ndarray:
-    """The query vector of `text`, embedded once for the retrieval and the ranking that follows."""
-    if text not in _QUESTION_CACHE:
-        _remember(_QUESTION_CACHE, QUESTION_CACHE_SIZE, text, np.asarray(embeddings.embed_query(text), dtype=np.float32))
-    return _QUESTION_CACHE[text]
-
-
-def clear_vector_caches(sentences: bool = True) -> None:
-    """Forget the cached question vectors, and the sentence vectors unless `sentences` is False
-    (the benchmark times each question from scratch and each round as a new process would)."""
-    _QUESTION_CACHE.clear()
-    if sentences:
-        _VECTOR_CACHE.clear()
-
-
-def _remember(cache: dict, size: int, text: str, vector: np.ndarray) -> None:
-    if len(cache) >= size:
-        cache.pop(next(iter(cache)))
-    cache[text] = vector

@@ -12,7 +12,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import sentence_spans
 from assistant.core.types import Chunk
 from assistant.index.chroma import build_metadata, check_embedder, chroma_client, chunk_metadata, pack_sentences
-from assistant.index.embedder import embed_with_sentences
+from assistant.index.embedder import Embedder
 from assistant.index.keyword import PAGE, KeywordIndex, all_records, record_build
 
 
@@ -36,7 +36,7 @@ def open_collection(settings: Settings, dim: int | None, reset: bool):
     return collection
 
 
-def embed_and_upsert(collection, chunks: list[Chunk], embeddings, batch_size: int, progress: bool) -> None:
+def embed_and_upsert(collection, chunks: list[Chunk], embeddings: Embedder, batch_size: int, progress: bool) -> None:
     """Embed `chunks` in batches (with a progress bar) and upsert them by id.
 
     Chunks go in order of length so that each batch pads little: on a CPU this makes the
@@ -50,7 +50,7 @@ def embed_and_upsert(collection, chunks: list[Chunk], embeddings, batch_size: in
         texts = [embed_text(c) for c in batch]
         spans = [sentence_spans(c.text) for c in batch]
         shifts = [len(t) - len(c.text) for t, c in zip(texts, batch)]  # the heading line before the text
-        vectors, sentences = embed_with_sentences(embeddings, texts, [[(s + shift, e + shift) for s, e in spans_] for spans_, shift in zip(spans, shifts)])
+        vectors, sentences = embeddings.with_sentences(texts, [[(s + shift, e + shift) for s, e in spans_] for spans_, shift in zip(spans, shifts)])
         collection.upsert(
             ids=[c.chunk_id for c in batch],
             embeddings=vectors,

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from assistant.core.text import sentence_spans
-from assistant.index.embedder import clear_vector_caches
 from eval.bench.query import first_rank, holds_answer
 from eval.bench.squad import Question
 from eval.bench.stats import latency
@@ -47,13 +46,13 @@ def bench_scorers(pipeline, questions: list[Question], log=print) -> dict:
     """Per variant: answer latency p50/p95, gold answers quoted, refusals, recall@1 of the answer's passages."""
     results = {}
     for name, variant in variant_pipelines(pipeline).items():
-        clear_vector_caches()
+        variant.embeddings.clear_caches()
         variant.answer(questions[0].text)  # the first answer loads the scorer; no variant should pay it
         if hasattr(variant.scorer, "clear"):
             variant.scorer.clear()  # variants share one scorer: none may reuse another's probabilities
         ms, held, refused, first = [], 0, 0, []
         for q in questions:
-            clear_vector_caches(sentences=False)
+            variant.embeddings.clear_caches(sentences=False)
             began = time.perf_counter()
             answer = variant.answer(q.text)
             ms.append((time.perf_counter() - began) * 1000)

@@ -39,7 +39,7 @@ def run_ours(documents: list[TextDocument], settings: Settings, embeddings) -> t
 
 def run_floor(texts: list[str], embeddings) -> float:
     """Seconds for the bare `encode` of `texts` with the same model and batch size."""
-    model, batch = embeddings._client, embeddings.encode_kwargs.get("batch_size", 64)
+    model, batch = embeddings.model, embeddings.batch_size
     with stopwatch() as took:
         model.encode(texts, batch_size=batch, normalize_embeddings=True, show_progress_bar=False)
     return took()

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from assistant.index.embedder import clear_vector_caches
-from assistant.index.retrieve import MODES, HybridRetriever
+from assistant.index.retrieve import MODES
 from eval.bench.squad import Question
 from eval.bench.stats import latency, ratio, spread
 from eval.metrics import normalise
@@ -54,7 +53,7 @@ def bench_latency(pipeline, naive, questions: list[Question], reps: int, log=pri
     per_round = len(questions) // reps
     rounds = []
     for rep in range(reps):
-        clear_vector_caches()
+        pipeline.embeddings.clear_caches()
         rounds.append(_round(pipeline, naive, questions[rep * per_round : (rep + 1) * per_round]))
         log(f"  latency round {rep + 1}/{reps}: " + ", ".join(f"{k} p50 {v['p50']:.0f} ms" for k, v in rounds[-1]["latency_ms"].items() if k in ("retrieve", "answer", "naive")))
     return _combine(rounds)
@@ -66,11 +65,11 @@ def _round(pipeline, naive, questions: list[Question]) -> dict:
     ranks = {"ours": [], "naive": []}
     held = refused = 0
     for q in questions:
-        clear_vector_caches(sentences=False)  # each timed call embeds the question itself
+        pipeline.embeddings.clear_caches(sentences=False)  # each timed call embeds the question itself
         began = time.perf_counter()
         passages = pipeline.retriever.search(q.text, k=10)
         ms["retrieve"].append((time.perf_counter() - began) * 1000)
-        clear_vector_caches(sentences=False)
+        pipeline.embeddings.clear_caches(sentences=False)
         began = time.perf_counter()
         answer = pipeline.answer(q.text)
         ms["answer"].append((time.perf_counter() - began) * 1000)
@@ -106,21 +105,9 @@ def _combine(rounds: list[dict]) -> dict:
     return out
 
 
-class _QueryOnce:
-    """An embedder that embeds a repeated query once (the three modes share the vector)."""
-
-    def __init__(self, embeddings):
-        self.embeddings, self.last = embeddings, ("", None)
-
-    def embed_query(self, text: str):
-        if self.last[0] != text or self.last[1] is None:
-            self.last = (text, self.embeddings.embed_query(text))
-        return self.last[1]
-
-
 def bench_quality(pipeline, questions: list[Question], log=print) -> dict:
     """recall/MRR/nDCG of hybrid, dense-only and BM25-only retrieval over the same chunks."""
-    retriever = HybridRetriever(pipeline.index, _QueryOnce(pipeline.embeddings), pipeline.settings)
+    retriever = pipeline.retriever  # the three modes share the question's vector (the embedder's cache)
     ranks = {mode: [] for mode in MODES}
     for number, q in enumerate(questions, 1):
         for mode in MODES:
