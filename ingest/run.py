@@ -115,8 +115,9 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
         for source in sorted(set(entries) - present):
             stale.extend(entries.pop(source)["chunk_ids"])
             report.removed.append(source)
-    # The embedder takes seconds to load: an unchanged corpus never loads it.
-    if fresh or reset:
+    # The embedder takes seconds to load: an unchanged corpus never loads it. A first ingest
+    # loads it even with nothing to embed: a new collection records the embedder's dimension.
+    if fresh or reset or not settings.manifest_path.exists():
         embeddings = Embedder.around(embeddings) if embeddings else get_embeddings(settings.embedding_model, settings.embed_batch_size)
     collection = writer.open_collection(settings, embeddings.dimension if embeddings else None, reset)
     writer.embed_and_upsert(collection, fresh, embeddings, settings.embed_batch_size, progress)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from assistant.core.errors import ChunkerMismatch, EmbedderMismatch
+from assistant.core.errors import ChunkerMismatch, EmbedderMismatch, IndexMissing
 from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.index.chroma import open_index
 from ingest.run import ingest
@@ -119,3 +119,13 @@ def test_cli_summary_and_exit_status(small_corpus, tmp_path):
     assert "2 added" in run.stdout and "1 failed" in run.stdout and "Traceback" not in run.stderr
     again = subprocess.run([sys.executable, "-m", "ingest", str(small_corpus), "--db", str(db), "--quiet"], capture_output=True, text=True, cwd=REPO_ROOT)
     assert "2 unchanged" in again.stdout and "(0 embedded)" in again.stdout
+
+
+def test_a_first_ingest_of_a_missing_path_reports_it_and_leaves_an_empty_index(tmp_path, embeddings):
+    """Nothing to embed into an index that does not exist yet: the path is reported, nothing raises,
+    and asking then says to ingest first."""
+    settings = load_settings(db_dir=tmp_path / "db")
+    report = ingest([tmp_path / "missing"], settings, embeddings=embeddings, progress=False)
+    assert [f.source for f in report.failures] == [str(tmp_path / "missing")] and report.chunks == 0
+    with pytest.raises(IndexMissing, match="run `python -m ingest`"):
+        open_index(settings, embeddings.dimension)

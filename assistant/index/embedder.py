@@ -97,7 +97,8 @@ class Embedder(Embeddings):
     def dimension(self) -> int:
         """Vector size (asks the model; a wrapped embedder is probed once)."""
         if self.model is not None:
-            return int(self.model.get_sentence_embedding_dimension())
+            named = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension  # renamed in sentence-transformers 5
+            return int(named())
         return len(self.question("dimension probe"))
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
