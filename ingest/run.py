@@ -18,15 +18,12 @@ from filelock import FileLock, Timeout
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk
-from assistant.index import writer
-from assistant.index.embedder import Embedder, get_embeddings
-from assistant.index.keyword import keyword_is_current
-from assistant.index.manifest import read_manifest, save_document_text, write_json_atomic
+from assistant.index.embedder import Embedder
+from assistant.index.manifest import Manifest, ManifestEntry, read_manifest
+from assistant.index.writer import IndexWriter
 from ingest.load import Failure, SourceFile, discover, read_text
 from ingest.parse import parse_document
 from ingest.split import chunk_document, make_splitter
-
-MANIFEST_VERSION = 1
 
 
 @dataclass
@@ -96,64 +93,52 @@ def _read_files(files: list[SourceFile], failures: list[Failure]) -> Iterator[Te
 def _ingest_locked(documents, failures, total, settings, reset, prune, embeddings, progress) -> IngestReport:
     began = time.perf_counter()
     report = IngestReport(failures=failures)
-    entries: dict = {} if reset else dict(read_manifest(settings).get("documents", {}))
+    known = None if reset else read_manifest(settings)
+    entries: dict[str, ManifestEntry] = dict(known.documents) if known else {}
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
     fresh: list[Chunk] = []
     stale: list[str] = []
+    texts: dict[str, str] = {}  # content hash -> text, for the documents that changed
     seen: set[str] = set()
     for document in _progress(documents, total, progress):
         seen.add(document.source)
-        entry = _ingest_document(document, entries.get(document.source), splitter, settings, report)
-        if entry is None:
+        before = entries.get(document.source)
+        changed = _ingest_document(document, before, splitter, report)
+        if changed is None:
             continue
-        old_ids = set(entries.get(document.source, {}).get("chunk_ids", []))
-        fresh.extend(c for c in entry.pop("_chunks", []) if c.chunk_id not in old_ids)
-        stale.extend(old_ids - set(entry["chunk_ids"]))
+        entry, chunks = changed
+        old_ids = set(before.chunk_ids) if before else set()
+        fresh.extend(c for c in chunks if c.chunk_id not in old_ids)
+        stale.extend(old_ids - set(entry.chunk_ids))
+        texts[entry.sha256] = document.text
         entries[document.source] = entry
     if prune:
         present = seen | {f.source for f in report.failures}
         for source in sorted(set(entries) - present):
-            stale.extend(entries.pop(source)["chunk_ids"])
+            stale.extend(entries.pop(source).chunk_ids)
             report.removed.append(source)
-    # The embedder takes seconds to load: an unchanged corpus never loads it. A first ingest
-    # loads it even with nothing to embed: a new collection records the embedder's dimension.
-    if fresh or reset or not settings.manifest_path.exists():
-        embeddings = Embedder.around(embeddings) if embeddings else get_embeddings(settings.embedding_model, settings.embed_batch_size)
-    collection = writer.open_collection(settings, embeddings.dimension if embeddings else None, reset)
-    writer.embed_and_upsert(collection, fresh, embeddings, settings.embed_batch_size, progress)
-    writer.delete_ids(collection, sorted(stale))
+    manifest = Manifest(**settings.chunker_config(), embedding_model=settings.embedding_model, documents=entries)
+    index = IndexWriter(settings, Embedder.around(embeddings) if embeddings else None, progress)
+    report.chunks = index.commit(manifest, fresh, stale, texts, reset=reset)
     report.embedded = len(fresh)
-    keep = {i for d in entries.values() for i in d["chunk_ids"]}
-    if fresh or stale or reset or not keyword_is_current(collection, settings.keyword_dir):
-        writer.rebuild_keyword_index(collection, keep, settings.keyword_dir)
-    write_json_atomic(settings.manifest_path, {"version": MANIFEST_VERSION, **settings.chunker_config(), "embedding_model": settings.embedding_model, "documents": entries})
-    report.chunks = len(keep)
     report.seconds = time.perf_counter() - began
     return report
 
 
-def _ingest_document(document: TextDocument, known: dict | None, splitter, settings: Settings, report: IngestReport) -> dict | None:
-    """The manifest entry of one document (with its chunks under `_chunks` when it changed)."""
+def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitter, report: IngestReport) -> tuple[ManifestEntry, list[Chunk]] | None:
+    """The new manifest entry of a changed document and its chunks; None when it is unchanged (or empty)."""
     text = document.text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if known and known.get("sha256") == digest:
+    if known and known.sha256 == digest:
         report.unchanged.append(document.source)
-        return dict(known)
+        return None
     parsed = parse_document(text, fallback_title=document.title)
     chunks = chunk_document(document.source, text, parsed, splitter)
     if not chunks:
         report.failures.append(Failure(document.source, "no content left after removing boilerplate"))
         return None
-    save_document_text(settings.db_dir / "docs", digest, text)
     (report.updated if known else report.added).append(document.source)
-    return {
-        "sha256": digest,
-        "path": document.path,
-        "title": parsed.title,
-        "notice": parsed.notice,
-        "chunk_ids": [c.chunk_id for c in chunks],
-        "_chunks": chunks,
-    }
+    return ManifestEntry(sha256=digest, path=document.path, title=parsed.title, notice=parsed.notice, chunk_ids=[c.chunk_id for c in chunks]), chunks
 
 
 def _progress(documents, total: int, enabled: bool):

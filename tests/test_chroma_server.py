@@ -99,7 +99,7 @@ def test_a_host_without_the_manifest_lists_documents_and_shows_cited_spans(serve
     second = Pipeline.load(_settings(server, tmp_path / "viewer-host"), embeddings=embeddings)
     manifest = json.loads(served.manifest_path.read_text())["documents"]
     listed = second.index.documents()
-    assert {s: e["title"] for s, e in listed.items()} == {s: e["title"] for s, e in manifest.items()}
+    assert {s: e.title for s, e in listed.items()} == {s: e["title"] for s, e in manifest.items()}
     for c in second.answer(QUESTION).citations:  # rebuilt from chunks, offsets still exact
         assert second.index.document_text(c.source)[c.start : c.end] == c.text
     source = "corpus/nato-role-in-global-security.txt"

@@ -39,3 +39,10 @@ def test_missing_or_damaged_keyword_index_is_rebuilt_from_chroma(index_copy, dam
     run = _ask(index_copy)
     assert run.returncode == 0, run.stderr
     assert "1949" in run.stdout
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"documents": {"a.txt": {"chunk_ids": "not a list"}}}'])
+def test_a_damaged_manifest_names_the_fix(index_copy, content):
+    (index_copy / "manifest.json").write_text(content)
+    run = subprocess.run([sys.executable, "-m", "ingest", str(REPO_ROOT / "corpus"), "--db", str(index_copy)], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert run.returncode != 0 and "manifest" in run.stderr and "--reset" in run.stderr and "Traceback" not in run.stderr

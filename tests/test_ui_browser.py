@@ -326,7 +326,7 @@ def test_each_answer_says_how_well_it_is_supported(page, app_url, pipeline):
 
 def test_a_filtered_refusal_names_the_filter_and_searches_all_documents(page, app_url, pipeline):
     """The filter is shown by the box; a refusal it caused says so, and one click re-asks over all documents."""
-    title = pipeline.index.documents()["corpus/nato-and-the-european-security-architecture.txt"]["title"]
+    title = pipeline.index.documents()["corpus/nato-and-the-european-security-architecture.txt"].title
     open_app(page, app_url)
     scope = page.locator("#search-scope")
     expect(scope).to_have_text("Searching: all 5 documents")

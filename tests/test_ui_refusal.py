@@ -73,7 +73,7 @@ def refusal_of(holder, question: str, **options) -> conversation.Turn:
 def test_a_filter_that_left_the_answer_out_is_named(holder, pipeline):
     """Only the architecture article is searched: refused; over all five documents the same question is answered."""
     turn = refusal_of(holder, "When was NATO established?", sources=[ARCHITECTURE])
-    title = pipeline.index.documents()[ARCHITECTURE]["title"]
+    title = pipeline.index.documents()[ARCHITECTURE].title
     assert (turn.why.kind, turn.why.searched, turn.why.total) == ("filter", (title,), 5)
     assert turn.why.titles and title not in turn.why.titles  # the documents that do answer it
     assert "Search all documents" in turn.reply_html(0) and "only 1 of 5 documents were searched" in turn.reply_html(0)
@@ -101,7 +101,7 @@ def test_each_refusal_says_why(holder, question, kind):
 
 def test_a_summary_refusal_lists_the_documents(holder, pipeline):
     why = refusal_of(holder, "Summarize the article").why
-    assert sorted(why.titles) == sorted(entry["title"] for entry in pipeline.index.documents().values()) and why.total == 5
+    assert sorted(why.titles) == sorted(entry.title for entry in pipeline.index.documents().values()) and why.total == 5
 
 
 def test_a_missing_fact_shows_the_two_closest_passages(holder):

@@ -22,7 +22,6 @@ from assistant.app.feedback import feedback_record, rating_of, save_feedback, sa
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.types import Answer
-from assistant.index.manifest import read_manifest
 
 EXAMPLES = ["When was NATO established?", "What is Berlin Plus?", "How does NATO work with the European Union?"]
 BACKEND_LABELS = {"extractive": "Extractive: quotes the documents (fast, no model)", "local": "Local model: a small language model on this server writes the answer (slower)",
@@ -45,7 +44,7 @@ def chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
                              lines=1, max_lines=QUESTION_LINES)
             status = gr.HTML(ui_render.status_html(""), elem_id="question-status", **STATIC)
             with gr.Row(elem_id="question-meta"):
-                scope = gr.HTML(scope_line(holder.settings, []), elem_id="search-scope", **STATIC)
+                scope = gr.HTML(ui_render.scope_html([], 0), elem_id="search-scope", **STATIC)
                 search_all = gr.Button("Search all documents", visible=False, size="sm", elem_id="search-all")
                 gr.HTML(ui_render.counter_html(holder.settings.max_question_chars), elem_id="question-counter", **STATIC)
             searched = gr.Textbox(label="Searched for", info="The standalone question the last answer searched for: edit it and search again.",
@@ -75,13 +74,13 @@ def _wire_scope(holder: PipelineHolder, search_all, scope, turns, options: list,
         for now in conversation.reply(holder, "", state, backend=chosen, k=int(k), sources=None, standalone=standalone, retry=True):
             yield _view(holder, now, gr.skip())
 
-    only.change(lambda names: scope_line(holder.settings, names), only, scope, **PRIVATE)
+    only.change(lambda names: scope_line(holder, names), only, scope, **PRIVATE)
     search_all.click(lambda: gr.Dropdown(value=[]), None, only, **PRIVATE).then(again_over_all, [turns, backend, top_k], outputs, show_progress="hidden", **PRIVATE)
 
 
-def scope_line(settings: Settings, names: list[str] | None) -> str:
+def scope_line(holder: PipelineHolder, names: list[str] | None) -> str:
     """The line under the question box naming the documents searched."""
-    documents = document_choices(settings)
+    documents = document_choices(holder)
     titles = dict((source, title) for title, source in documents)
     return ui_render.scope_html([titles.get(n, n) for n in names or []], len(documents))
 
@@ -226,10 +225,11 @@ def _reason(settings: Settings, text: str, answer_id: str) -> tuple:
     return gr.Textbox(visible=False, value=""), ""
 
 
-def document_choices(settings: Settings) -> list[tuple[str, str]]:
-    """(title, source) of every indexed document, for the source filters."""
+def document_choices(holder: PipelineHolder) -> list[tuple[str, str]]:
+    """(title, source) of every indexed document, for the source filters; asked of the index, so an
+    app host that did not ingest (Chroma server mode) lists the server's documents too."""
     try:
-        documents = read_manifest(settings).get("documents", {})
+        documents = holder.get().index.documents()
     except AssistantError:
         return []
-    return sorted(((entry.get("title") or source, source) for source, entry in documents.items()), key=lambda pair: pair[0].lower())
+    return sorted(((entry.title or source, source) for source, entry in documents.items()), key=lambda pair: pair[0].lower())

@@ -115,6 +115,6 @@ def _over_all_documents(pipeline, answer: Answer, history: list[dict], k: int | 
 def _titles(pipeline) -> dict[str, str]:
     """Source -> title of every indexed document."""
     try:
-        return {source: entry.get("title") or source for source, entry in pipeline.index.documents().items()}
+        return {source: entry.title or source for source, entry in pipeline.index.documents().items()}
     except AssistantError:
         return {}

@@ -43,9 +43,9 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             with gr.Tab("Look up a citation", id="lookup"):
                 lookup_filter = _lookup_tab(holder)
         _viewer(holder)
-        app.load(lambda: (gr.Dropdown(choices=document_choices(settings)), gr.Dropdown(choices=document_choices(settings)), gr.Radio(**backend_options(settings, wait=True))),
+        app.load(lambda: (gr.Dropdown(choices=document_choices(holder)), gr.Dropdown(choices=document_choices(holder)), gr.Radio(**backend_options(settings, wait=True))),
                  None, [chat_filter, lookup_filter, chat_backend], **PRIVATE)
-        app.load(lambda names: scope_line(settings, names), chat_filter, chat_scope, **PRIVATE)
+        app.load(lambda names: scope_line(holder, names), chat_filter, chat_scope, **PRIVATE)
         _api(holder)
     return app
 
@@ -121,7 +121,7 @@ def _article(holder: PipelineHolder, data: dict) -> str:
         if not isinstance(source, str) or source not in documents:
             raise AssistantError("that document is not in the index (any more): ask again to refresh the sources")
         entry = documents[source]
-        return ui_render.article_html(entry.get("title", source), entry.get("notice", ""), holder.get().index.document_text(source), start, end)
+        return ui_render.article_html(entry.title or source, entry.notice, holder.get().index.document_text(source), start, end)
     except AssistantError as exc:
         return ui_render.problem_html(str(exc))
     except OSError:

@@ -18,7 +18,7 @@ from assistant.core.errors import AssistantError, EmbedderMismatch, IndexMissing
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk
 from assistant.index.keyword import PAGE, KeywordIndex, ensure_keyword_index
-from assistant.index.manifest import read_manifest
+from assistant.index.manifest import ManifestEntry, read_manifest
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -137,14 +137,14 @@ class Index:
         got = self.collection.get(ids=ids, include=["documents", "metadatas"])
         return {i: chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
-    def documents(self) -> dict[str, dict]:
+    def documents(self) -> dict[str, ManifestEntry]:
         """Manifest entries of the ingested documents, by source name.
 
         A host that did not ingest (another app instance of a Chroma server) has no manifest:
         it lists the documents the server's chunks name, with their title and notice.
         """
         manifest = read_manifest(self.settings)
-        return manifest.get("documents", {}) if manifest else documents_from_chunks(self.collection)
+        return manifest.documents if manifest is not None else documents_from_chunks(self.collection)
 
     def document_text(self, source: str) -> str:
         """Full text of an ingested document, the text its offsets point into.
@@ -157,8 +157,8 @@ class Index:
         entry = self.documents().get(source)
         if entry is None:
             raise AssistantError(f"no document named {source!r} in the index; pick one of the listed sources")
-        kept = self.settings.db_dir / "docs" / f"{entry.get('sha256')}.txt"
-        if kept.exists():
+        kept = self.settings.db_dir / "docs" / f"{entry.sha256}.txt"
+        if entry.sha256 and kept.exists():
             return kept.read_text(encoding="utf-8")
         got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
         return text_from_chunks([chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])])
@@ -180,14 +180,14 @@ def text_from_chunks(chunks: list[Chunk]) -> str:
     return "".join(text)
 
 
-def documents_from_chunks(collection) -> dict[str, dict]:
-    """Source -> {title, notice, chunk_ids}, read from the chunks' metadata page by page."""
-    found: dict[str, dict] = {}
+def documents_from_chunks(collection) -> dict[str, ManifestEntry]:
+    """Source -> entry (title, notice, chunk ids; no hash), read from the chunks' metadata page by page."""
+    found: dict[str, ManifestEntry] = {}
     for offset in range(0, collection.count(), PAGE):
         got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
         for chunk_id, meta in zip(got["ids"], got["metadatas"]):
-            entry = found.setdefault(meta["source"], {"title": meta.get("title", ""), "notice": meta.get("notice", ""), "chunk_ids": []})
-            entry["chunk_ids"].append(chunk_id)
+            entry = found.setdefault(meta["source"], ManifestEntry(title=meta.get("title", ""), notice=meta.get("notice", "")))
+            entry.chunk_ids.append(chunk_id)
     return found
 
 

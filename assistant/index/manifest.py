@@ -9,18 +9,52 @@ import json
 import os
 from pathlib import Path
 
+from pydantic import BaseModel, Field, ValidationError
+
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 
+MANIFEST_VERSION = 1
 
-def read_manifest(settings: Settings) -> dict:
-    """The ingest manifest (documents, their hashes and chunk ids); empty when never ingested."""
+
+class ManifestEntry(BaseModel):
+    """One ingested document: its content hash (the name of its kept copy), title, notice and chunk ids.
+
+    A document listed from a Chroma server's chunks (a host that did not ingest) has no hash or path.
+    """
+
+    sha256: str = ""
+    path: str = ""
+    title: str = ""
+    notice: str = ""
+    chunk_ids: list[str] = Field(default_factory=list)
+
+
+class Manifest(BaseModel):
+    """What the last ingest wrote: how it chunked and embedded, and every document by source name."""
+
+    version: int = MANIFEST_VERSION
+    chunk_size: int | None = None
+    chunk_overlap: int | None = None
+    embedding_model: str = ""
+    documents: dict[str, ManifestEntry] = Field(default_factory=dict)
+
+    def chunk_ids(self) -> set[str]:
+        return {i for entry in self.documents.values() for i in entry.chunk_ids}
+
+
+def read_manifest(settings: Settings) -> Manifest | None:
+    """The ingest manifest; None when this host never ingested."""
     try:
-        return json.loads(settings.manifest_path.read_text())
+        return Manifest.model_validate_json(settings.manifest_path.read_bytes())
     except FileNotFoundError:
-        return {}
-    except json.JSONDecodeError:
+        return None
+    except ValidationError:
         raise AssistantError(f"the manifest {settings.manifest_path} is damaged: run `python -m ingest --reset`") from None
+
+
+def write_manifest(settings: Settings, manifest: Manifest) -> None:
+    write_json_atomic(settings.manifest_path, manifest.model_dump(mode="json"))
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

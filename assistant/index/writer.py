@@ -1,8 +1,13 @@
-"""Write side of the index: the collection, its chunks, the keyword index, the manifest."""
+"""Write side of the index: the collection, its chunks, the keyword index, the manifest, the document copies.
+
+`IndexWriter.commit` is the one call ingest makes once it knows what changed; the manifest is
+written last, so a run killed midway is repaired by the next run.
+"""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -12,9 +17,39 @@ from assistant.core.settings import Settings
 from assistant.core.text import sentence_spans
 from assistant.core.types import Chunk
 from assistant.index.chroma import build_metadata, check_embedder, chroma_client, chunk_metadata, pack_sentences
-from assistant.index.embedder import Embedder
-from assistant.index.keyword import PAGE, KeywordIndex, all_records, record_build
+from assistant.index.embedder import Embedder, get_embeddings
+from assistant.index.keyword import PAGE, KeywordIndex, all_records, keyword_is_current, record_build
+from assistant.index.manifest import Manifest, save_document_text, write_manifest
 
+
+@dataclass
+class IndexWriter:
+    """Writes one ingest's changes: chunks in and out of Chroma, the keyword index, the kept texts, the manifest."""
+
+    settings: Settings
+    embeddings: Embedder | None = None  # loaded only when something must be embedded
+    progress: bool = False
+
+    def commit(self, manifest: Manifest, fresh: list[Chunk], stale: list[str], texts: dict[str, str], *, reset: bool = False) -> int:
+        """Upsert `fresh` chunks, delete `stale` ids, keep `texts` (content hash -> document text),
+        rebuild the keyword index if anything changed, then write `manifest`; the number of chunks kept."""
+        settings = self.settings
+        # The embedder takes seconds to load: an unchanged corpus never loads it. A first ingest
+        # loads it even with nothing to embed: a new collection records the embedder's dimension.
+        if fresh or reset or not settings.manifest_path.exists():
+            self.embeddings = self.embeddings or get_embeddings(settings.embedding_model, settings.embed_batch_size)
+        collection = open_collection(settings, self.embeddings.dimension if self.embeddings else None, reset)
+        for digest, text in texts.items():
+            save_document_text(settings.db_dir / "docs", digest, text)
+        if fresh:
+            assert self.embeddings is not None
+            embed_and_upsert(collection, fresh, self.embeddings, settings.embed_batch_size, self.progress)
+        delete_ids(collection, sorted(stale))
+        keep = manifest.chunk_ids()
+        if fresh or stale or reset or not keyword_is_current(collection, settings.keyword_dir):
+            rebuild_keyword_index(collection, keep, settings.keyword_dir)
+        write_manifest(settings, manifest)
+        return len(keep)
 
 def open_collection(settings: Settings, dim: int | None, reset: bool):
     """The collection to write into, created with its build metadata; checked when it exists.
