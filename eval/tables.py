@@ -1,10 +1,13 @@
-"""Markdown tables for the reports, the check and the sweep.
+"""Markdown tables for the reports, the check, the sweep and the benchmark.
 
 >>> fmt(0.80899), fmt(None), fmt(3)
 ('0.809', '—', '3')
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 
 def fmt(value) -> str:
@@ -14,10 +17,16 @@ def fmt(value) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def table(header: list[str], rows: list[list]) -> str:
-    """A Markdown table."""
+def table(header: list[str], rows: list[list], cell: Callable[[Any], str] = fmt) -> str:
+    """A Markdown table, each cell written by `cell`.
+
+    >>> print(table(["a", "b"], [[0.5, None]]))
+    | a | b |
+    | --- | --- |
+    | 0.500 | — |
+    """
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows])
+    return "\n".join(lines + ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows])
 
 
 def ms(value: float | None) -> str | None:

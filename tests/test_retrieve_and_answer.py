@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.cite import attach_citations
+from assistant.answer.cite import number_citations
 from assistant.answer.condense import condense
-from assistant.answer.markers import split_cited
+from assistant.answer.markers import clean_stream, split_cited
+from assistant.answer.verify import verify
 from assistant.core.errors import BadQuestion, UnknownName
 from assistant.core.prompts import REFUSAL
 from assistant.core.types import Chunk, Passage
@@ -41,9 +42,12 @@ def test_split_cited(draft, expected):
     assert split_cited(draft) == expected
 
 
-def test_unknown_citation_ids_are_dropped():
+def test_unknown_citation_ids_are_dropped(embeddings):
+    """As the pipeline does it: markers normalised while streaming (unknown ids dropped), verified, numbered."""
     chunk = Chunk("c1", "s.txt", "T", "S", 10, 30, "NATO formed in 1949.")
-    sentences, citations = attach_citations("NATO formed in 1949. [1][7]", [Passage(chunk, 1.0)])
+    passages = [Passage(chunk, 1.0)]
+    draft = "".join(clean_stream(["NATO formed in 1949. [1][7]"], len(passages)))
+    sentences, citations = number_citations(verify(draft, passages, embeddings, 0.5), passages)
     assert [s.citations for s in sentences] == [(1,)]
     assert [(c.id, c.start, c.end, c.text) for c in citations] == [(1, 10, 30, "NATO formed in 1949.")]
 

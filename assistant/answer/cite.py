@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.answer.markers import split_cited
 from assistant.core.prompts import UNSUPPORTED_MARK
-from assistant.core.text import sentence_spans
 from assistant.core.types import Citation, Passage, Sentence
-from assistant.index.keyword import terms_of
 
 
 @dataclass(frozen=True)
@@ -21,19 +18,6 @@ class Span:
     end: int
 
 
-def pin_span(sentence: str, passage: Passage, index: int) -> Span:
-    """The passage sentence that `sentence` quotes, else the one sharing most of its words."""
-    chunk = passage.chunk
-    words = set(terms_of(sentence))
-
-    def fit(span: tuple[int, int]) -> tuple[bool, int]:
-        piece = chunk.text[span[0] : span[1]]
-        return piece == sentence, len(words & set(terms_of(piece)))
-
-    start, end = max(sentence_spans(chunk.text) or [(0, len(chunk.text))], key=fit)
-    return Span(index, chunk.start + start, chunk.start + end)
-
-
 @dataclass(frozen=True)
 class Claim:
     """One answer sentence and the spans it rests on; `supported` is None when not verified."""
@@ -42,15 +26,6 @@ class Claim:
     spans: tuple[Span, ...]
     supported: bool | None = None
     score: float | None = None
-
-
-def attach_citations(draft: str, passages: list[Passage]) -> tuple[list[Sentence], list[Citation]]:
-    """Sentences with renumbered citation ids, and the citations they use (unknown ids dropped)."""
-    claims = [
-        Claim(text, tuple(pin_span(text, passages[n - 1], n - 1) for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)))
-        for text, numbers in split_cited(draft)
-    ]
-    return number_citations(claims, passages)
 
 
 def number_citations(claims: list[Claim], passages: list[Passage]) -> tuple[list[Sentence], list[Citation]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from assistant.answer import cite, markers
@@ -47,7 +47,7 @@ class Pipeline:
 
     settings: Settings
     index: Index
-    embeddings: object
+    embeddings: Embedder
     retriever: HybridRetriever
     scorer: Scorer | None = None  # None: the heuristic blend alone
     _backends: dict[str, AnswerBackend] = field(default_factory=dict)
@@ -86,17 +86,28 @@ class Pipeline:
         the extractive answer, with `Answer.notice` saying why.
         """
         clock = _Clock()
-        question = clean_question(question, self.settings.max_question_chars)
-        chosen = self.backend(backend)
-        clock.lap("backend")  # loads a local model on first use
-        standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else chosen.condense(question, list(history))
-        clock.lap("condense")
+        question, chosen, standalone = self._understood(question, history, backend, standalone, clock)
         passages, evidence, strength = self._evidence(question if standalone == question else standalone, standalone, k or self.settings.top_k, sources, clock)
         reply = _Reply(question, standalone, tuple(passages), strength)
         if strength < self.refusal_threshold:
             yield REFUSAL
             yield reply.refusal(clock, chosen.name)
             return
+        draft, notice = yield from self._drafted(chosen, standalone, passages, evidence, clock)
+        claims, chosen, notice = self._verified(chosen, draft, notice, standalone, passages, evidence, clock)
+        yield reply.checked(claims, clock, chosen.name, notice)
+
+    def _understood(self, question: str, history, backend: str | None, standalone: str | None, clock: _Clock) -> tuple[str, AnswerBackend, str]:
+        """The cleaned question, the backend that answers, and the standalone question it searches for."""
+        question = clean_question(question, self.settings.max_question_chars)
+        chosen = self.backend(backend)
+        clock.lap("backend")  # loads a local model on first use
+        standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else chosen.condense(question, list(history))
+        clock.lap("condense")
+        return question, chosen, standalone
+
+    def _drafted(self, chosen: AnswerBackend, standalone: str, passages: list[Passage], evidence: list, clock: _Clock) -> Generator[str, None, tuple[str, str]]:
+        """Yields the backend's draft pieces (markers normalised); returns the draft and a failure notice."""
         draft, notice = [], ""
         try:
             for piece in markers.clean_stream(chosen.stream(standalone, passages, evidence), len(passages)):
@@ -105,13 +116,18 @@ class Pipeline:
         except BackendFailed as exc:
             notice = prompts.FALLBACK_NOTICE.format(backend=chosen.name, reason=exc)
         clock.lap("generate")
-        claims = verify("".join(draft), passages, self.embeddings, self.settings.support_threshold)
-        notice = notice or _rejection(chosen.name, "".join(draft), claims)
+        return "".join(draft), notice
+
+    def _verified(self, chosen: AnswerBackend, draft: str, notice: str, standalone: str, passages: list[Passage], evidence: list, clock: _Clock) -> tuple[list[cite.Claim], AnswerBackend, str]:
+        """The draft's claims checked against the passages; the extractive answer's instead when the
+        backend failed or the sources do not support its draft (the notice says which)."""
+        claims = verify(draft, passages, self.embeddings, self.settings.support_threshold)
+        notice = notice or _rejection(chosen.name, draft, claims)
         if notice:
             chosen = self.backend("extractive")
             claims = verify("".join(chosen.stream(standalone, passages, evidence)), passages, self.embeddings, self.settings.support_threshold)
         clock.lap("verify")
-        yield reply.checked(claims, clock, chosen.name, notice)
+        return claims, chosen, notice
 
     def _evidence(self, asked: str, query: str, k: int, sources: list[str] | None, clock: _Clock) -> tuple[list[Passage], list, float]:
         """The top-k passages, their scored sentences best first, and the score refusal is decided on."""
@@ -182,7 +198,3 @@ class _Clock:
     def done(self) -> dict[str, float]:
         return self.laps | {"total": (time.perf_counter() - self.began) * 1000}
 
-
-def answer(question: str, *, history: list[dict] | tuple = (), pipeline: Pipeline | None = None, settings: Settings | None = None, **kwargs) -> Answer:
-    """One question, one answer: loads a pipeline when none is passed in."""
-    return (pipeline or Pipeline.load(settings)).answer(question, history=history, **kwargs)

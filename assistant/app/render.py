@@ -225,7 +225,7 @@ def sources_html(answers: Sequence[tuple[int, Answer]], document_text: Callable[
     """The sources panel: one section per answered turn, the last one shown.
 
     `answers` holds (turn number, answer) pairs; a click on `[n]` in turn t shows section t
-    and card `src-t-n` (see `ui_assets.VIEWER_JS`).
+    and card `src-t-n` (see `assets.VIEWER_JS`).
     """
     if not answers:
         return '<div class="sources empty"><h4>Sources</h4><p>Ask a question: the passages each answer cites appear here, with the quoted words highlighted. Click a <b>[n]</b> in an answer to jump to its source.</p></div>'

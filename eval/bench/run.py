@@ -11,7 +11,7 @@ figures (medians of repetitions, with their range) and ratios:
 4. scale curve at 10k / 100k / 1M chunks (synthetic), latency and memory per component;
 5. cold start: process start to first answer, and peak memory, for the CLI and the app;
 6. answers: heuristic blend vs learned scorer vs learned scorer reordering passages: latency,
-   gold answers quoted, refusals, recall@1 (eval/bench_answers.py);
+   gold answers quoted, refusals, recall@1 (eval/bench/answers.py);
 7. refusal: the deleted-answer-sentence test on the first articles, AUC and accuracy per scorer.
 """
 

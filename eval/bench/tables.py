@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from eval.tables import table
+
 
 def render(results: dict) -> str:
     """Every measured section as a markdown table, with the machine and its load."""
@@ -26,8 +28,8 @@ def fmt(s: dict | None, digits: int = 1) -> str:
 
 
 def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
+    """The shared Markdown table; the bench formats its own cells, so they are written as they are."""
+    return table(header, rows, cell=str)
 
 
 def _machine(results: dict) -> str:
