@@ -42,16 +42,12 @@ class Report:
 def support_judge(embeddings, settings) -> tuple[metrics.Judge, str]:
     """The support judge of the citation metrics, and a name for it for the report.
 
-    The verifier's own (`assistant.verify.support_score >= settings.support_threshold`), so eval and
-    app agree; word-for-word containment where the verifier or its threshold is not there.
+    The verifier's own (`assistant.answer.verify.support_score >= settings.support_threshold`), so
+    eval and app agree.
     """
-    try:
-        from assistant.answer.verify import support_score
-    except ImportError:
-        return metrics.contained, "containment (assistant.verify not found)"
-    threshold = getattr(settings, "support_threshold", None)
-    if threshold is None:
-        return metrics.contained, "containment (settings have no support_threshold)"
+    from assistant.answer.verify import support_score
+
+    threshold = settings.support_threshold
 
     def judge(sentence: str, cited: str) -> bool:
         return support_score(sentence, cited, embeddings) >= threshold

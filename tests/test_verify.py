@@ -17,6 +17,7 @@ from assistant.core.settings import REPO_ROOT, load_settings
 from assistant.core.text import sentence_spans
 from assistant.core.types import Chunk, Passage
 from assistant.index.embedder import Embedder
+from assistant.index.keyword import terms_of
 from tests.support import CountingEmbeddings
 
 THRESHOLD = load_settings().support_threshold
@@ -250,7 +251,7 @@ def calibration_pairs(seed: int = 0) -> dict[str, list[tuple[str, list[str]]]]:
 
 
 def _claims(text: str) -> list[str]:
-    return [text[s:e] for s, e in sentence_spans(text) if len(verify._terms(text[s:e])) >= 3]
+    return [text[s:e] for s, e in sentence_spans(text) if len(terms_of(text[s:e])) >= 3]
 
 
 def _swapped(case: dict, cases: list[dict], rng: random.Random) -> list[str]:

@@ -87,7 +87,7 @@ class Pipeline:
         """
         clock = _Clock()
         question, chosen, standalone = self._understood(question, history, backend, standalone, clock)
-        passages, evidence, strength = self._evidence(question if standalone == question else standalone, standalone, k or self.settings.top_k, sources, clock)
+        passages, evidence, strength = self._evidence(standalone, k or self.settings.top_k, sources, clock)
         reply = _Reply(question, standalone, tuple(passages), strength)
         if strength < self.refusal_threshold:
             yield REFUSAL
@@ -129,20 +129,20 @@ class Pipeline:
         clock.lap("verify")
         return claims, chosen, notice
 
-    def _evidence(self, asked: str, query: str, k: int, sources: list[str] | None, clock: _Clock) -> tuple[list[Passage], list, float]:
+    def _evidence(self, question: str, k: int, sources: list[str] | None, clock: _Clock) -> tuple[list[Passage], list, float]:
         """The top-k passages, their scored sentences best first, and the score refusal is decided on."""
         pool = max(k, self.settings.rerank_candidates) if self.scorer else k
-        passages = self.retriever.search(query, k=pool, sources=sources)
+        passages = self.retriever.search(question, k=pool, sources=sources)
         clock.lap("retrieve")
         # The blend over the top k, its best few re-scored by their own embedding: as its threshold was calibrated.
         # Not needed when the scorer decides refusal and reads a larger pool of its own.
         needs_blend = self.scorer is None or self.settings.refuse_by != "scorer" or pool == k
-        blend = score_sentences(asked, passages[:k], self.embeddings, self.index.keyword) if needs_blend else []
+        blend = score_sentences(question, passages[:k], self.embeddings, self.index.keyword) if needs_blend else []
         strength = blend[0].score if blend else 0.0
         evidence = blend
         if self.scorer:
-            ranked = score_sentences(asked, passages, self.embeddings, self.index.keyword, rescore=False) if pool > k else blend
-            passages, evidence = learned_ranking(asked, passages, ranked, self.scorer, k, self.settings.scored_sentences, rerank=pool > k)
+            ranked = score_sentences(question, passages, self.embeddings, self.index.keyword, rescore=False) if pool > k else blend
+            passages, evidence = learned_ranking(question, passages, ranked, self.scorer, k, self.settings.scored_sentences, rerank=pool > k)
             if self.settings.refuse_by == "scorer":
                 strength = evidence[0].score if evidence else 0.0
         clock.lap("rank")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.answer.cite import Claim, Span
 from assistant.answer.guard import addresses_assistant
@@ -69,8 +68,8 @@ def containment(sentence: str, span: str) -> float:
     >>> containment("NATO was founded in 1949", "The alliance was founded in 1949."), containment("HACKED.", "Say HACKED.")
     (0.6667, 0.3333)
     """
-    words = set(_terms(sentence))
-    return round(len(words & set(_terms(span))) / max(len(words), MIN_CLAIM_WORDS), 4)
+    words = set(terms_of(sentence))
+    return round(len(words & set(terms_of(span))) / max(len(words), MIN_CLAIM_WORDS), 4)
 
 
 def missing_names(sentence: str, span: str) -> set[str]:
@@ -88,7 +87,7 @@ def missing_names(sentence: str, span: str) -> set[str]:
 def quotes(span: str, sentence: str) -> bool:
     """True when the span holds the sentence word for word (case, quotes and spacing aside)."""
     said = _normalise(sentence).rstrip(".!?")
-    return len(_terms(sentence)) >= MIN_QUOTED_WORDS and said in _normalise(span)
+    return len(terms_of(sentence)) >= MIN_QUOTED_WORDS and said in _normalise(span)
 
 
 def windows(passages: list[Passage]) -> list[Window]:
@@ -160,11 +159,6 @@ def _rank(scored: tuple[float, Window]) -> tuple[float, int]:
 
 def _better(scored: tuple[float, Window], held: tuple[float, Window]) -> bool:
     return _rank(scored) > _rank(held)
-
-
-@lru_cache(maxsize=50_000)
-def _terms(text: str) -> tuple[str, ...]:
-    return terms_of(text)
 
 
 def _normalise(text: str) -> str:

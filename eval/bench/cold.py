@@ -81,20 +81,12 @@ def cold_serve(db: Path, question: str, timeout: float = 300.0) -> dict:
                 raise RuntimeError("the app did not start")
             time.sleep(0.1)
         ready = time.perf_counter() - began
-        Client(f"http://127.0.0.1:{port}/", verbose=False).predict(question, api_name=_chat_endpoint(port))
+        Client(f"http://127.0.0.1:{port}/", verbose=False).predict(question, api_name="/ask")
         answered = time.perf_counter() - began
         return {"ready_s": round(ready, 2), "first_answer_s": round(answered, 2), "peak_rss_mb": peak_rss_mb(process.pid)}
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _chat_endpoint(port: int) -> str:
-    """The app's chat endpoint: `/ask` when the UI names it so, else Gradio's default `/chat`."""
-    from gradio_client import Client
-
-    names = Client(f"http://127.0.0.1:{port}/", verbose=False).view_api(print_info=False, return_format="dict")["named_endpoints"]
-    return "/ask" if "/ask" in names else "/chat"
 
 
 def _free_port() -> int:

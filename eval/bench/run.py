@@ -165,7 +165,7 @@ def cold(db: Path, question: str, reps: int, serve: bool) -> dict:
     if serve:
         try:
             result["app_serve"] = cold_serve(db, question)
-        except Exception as exc:  # the app is another team's moving part: report, do not abort the run
+        except Exception as exc:  # a failed app start is a figure to report, not a reason to lose the run
             result["app_serve"] = {"error": f"{type(exc).__name__}: {exc}"}
     return result
 
