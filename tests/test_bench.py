@@ -56,6 +56,7 @@ def test_squad_subset_keeps_only_questions_on_kept_paragraphs():
     assert len(squad.documents) == 5 and {q.gold for q in squad.questions} <= {d.source for d in squad.documents}
 
 
+@pytest.mark.slow
 def test_every_section_runs_on_a_tiny_subset(tmp_path, capsys):
     argv = ["--paragraphs", "6", "--latency-questions", "4", "--quality-questions", "8", "--reps", "1", "--scale-sizes", "300", "--out", str(tmp_path)]
     assert main(argv) == 0
