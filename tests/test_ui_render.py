@@ -14,7 +14,7 @@ from assistant.app import render as render
 from assistant.app.confidence import answer_json, confidence, of_answer
 from assistant.app.export import conversation_markdown
 from assistant.app.feedback import feedback_record, read_feedback, save_feedback, save_reason
-from assistant.app.lookup import mark_terms, reference
+from assistant.app.lookup import mark_terms, parse_reference, query_marks, reference
 from assistant.core.errors import AssistantError
 from assistant.core.types import Answer, Chunk, Citation, Passage, Sentence
 from assistant.index.keyword import terms_of
@@ -295,3 +295,37 @@ def test_votes_from_many_sessions_at_once_all_land_once(tmp_path):
     for thread in threads:
         thread.join()
     assert sorted((r["answer_id"], r["rating"]) for r in read_feedback(path)) == [(f"a{n}", "withdrawn" if n % 2 else "up") for n in range(8)]
+
+
+@pytest.mark.parametrize(
+    "text, query, expected",
+    [
+        ("Under Article 5, allies", "Article 5", "Under <mark>Article</mark> <mark>5</mark>, allies"),  # BM25 drops the 5
+        ("Article 50 and 5", "Article 5", "<mark>Article</mark> 50 and <mark>5</mark>"),  # a number marks only as written
+        ("In 2014 the G7 met", "2014 g7", "In <mark>2014</mark> the <mark>G7</mark> met"),
+        ("Plan B or plan C", "plan b", "<mark>Plan</mark> <mark>B</mark> or <mark>plan</mark> C"),  # a letter BM25 drops
+        ("The alliance of a few", "the a", "The alliance of a few"),  # stopwords still are not marked
+    ],
+)
+def test_mark_terms_marks_numbers_and_literal_words(text, query, expected):
+    assert mark_terms(text, *query_marks(query)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("NATO Today › History > Origins — corpus/nato.txt, characters 6–31", ("corpus/nato.txt", 6, 31)),
+        (reference("T — a — b", "", "corpus/a b.txt", 0, 9), ("corpus/a b.txt", 0, 9)),  # dashes in the title, a space in the name
+        ("  NATO Today — corpus/nato.txt, characters 0–9\n", ("corpus/nato.txt", 0, 9)),
+        ("corpus/nato.txt, characters 10–42", ("corpus/nato.txt", 10, 42)),
+        ("corpus/nato.txt, characters 10-42", ("corpus/nato.txt", 10, 42)),  # a typed hyphen
+        ("corpus/nato.txt:10-42", ("corpus/nato.txt", 10, 42)),
+        ("corpus/nato.txt:10–42", ("corpus/nato.txt", 10, 42)),
+        ("Article 5", None),
+        ("what happened in 1949-1955", None),
+        ("see corpus/nato.txt:10-42 for more", None),  # the short form only on its own
+        ("", None),
+    ],
+)
+def test_parse_reference(text, expected):
+    assert parse_reference(text) == expected

@@ -168,6 +168,8 @@ CSS = """
 .reference { margin-top: 6px; }
 .reference .ref-text { display: block; padding: 4px 8px; font-size: .8em; user-select: all; white-space: normal; overflow-wrap: anywhere; }
 .lookup-count { margin: 4px 0 8px 0; color: var(--body-text-color-subdued); }
+.src.exact { border-left: 3px solid var(--color-accent); }
+.exact-note { margin: 2px 0; font-size: .85em; font-weight: 600; }
 table.timings { width: 100%; font-size: .9em; }
 table.timings td { padding: 2px 6px; }
 table.timings td:last-child { text-align: right; font-variant-numeric: tabular-nums; }

@@ -67,7 +67,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
 def _lookup_tab(holder: PipelineHolder) -> gr.Dropdown:
     """Search the corpus directly: query, mode, number of results, source filter; returns the filter."""
     with gr.Row(equal_height=True):
-        query = gr.Textbox(label="Find passages", placeholder="Words or a claim to find in the documents", scale=4, elem_id="lookup-query")
+        query = gr.Textbox(label="Find passages", placeholder="Words or a claim to find, or a copied reference to open", scale=4, elem_id="lookup-query")
         mode = gr.Radio(list(MODES), value="keyword", label="Search", scale=2, elem_id="lookup-mode")
         count = gr.Slider(1, 20, value=8, step=1, label="Results", scale=1)
     only = gr.Dropdown([], multiselect=True, label="Only in these documents", info="Empty: all documents.")
@@ -151,9 +151,10 @@ def _api(holder: PipelineHolder) -> None:
         return answer_json(answer, holder.get().refusal_threshold)
 
     def lookup(query: str, mode: Literal["keyword", "semantic", "hybrid"] = "hybrid", k: int = 8) -> list[dict]:
-        """Passages for `query` (mode keyword, semantic or hybrid), each with source, offsets, text and a reference."""
+        """Passages for `query` (mode keyword, semantic or hybrid), each with source, offsets, text, a reference and
+        labelled scores; a pasted reference returns exactly that span (`exact: true`)."""
         try:
-            return records(search_passages(holder.get().retriever, query, mode, k))
+            return records(search_passages(holder.get().retriever, query, mode, k), mode)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
 
