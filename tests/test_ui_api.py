@@ -63,12 +63,29 @@ def test_lookup_returns_passages_with_exact_offsets_and_a_reference(client, corp
         assert passage["reference"].endswith(f"{passage['source']}, characters {passage['start']}–{passage['end']}")
 
 
+
+def test_lookup_opens_a_copied_reference_as_that_exact_passage_first(client, corpus_index):
+    copied = client.predict("Article 5 collective defence", "keyword", 4, api_name="/lookup")[2]
+    got = client.predict(copied["reference"], "hybrid", 8, api_name="/lookup")
+    first = got[0]
+    assert (first["source"], first["start"], first["end"], first["text"]) == (copied["source"], copied["start"], copied["end"], copied["text"])
+    assert first["exact"] is True and first["note"] == "the passage this reference points to" and first["reference"] == copied["reference"]
+    assert (REPO_ROOT / first["source"]).read_text(encoding="utf-8")[first["start"] : first["end"]] == first["text"]
+
+
+def test_lookup_records_label_their_scores_by_mode(client, corpus_index):
+    keyword, semantic, hybrid = (client.predict("Berlin Plus", mode, 3, api_name="/lookup")[0] for mode in ("keyword", "semantic", "hybrid"))
+    assert (keyword["score_label"], semantic["score_label"], hybrid["score_label"]) == ("BM25 score", "similarity", "rank (fused)")
+    assert keyword["score"] == keyword["bm25_score"] and semantic["score"] == semantic["similarity"] and hybrid["score"] == hybrid["fused_score"]
+    assert {"bm25_score", "similarity"} <= set(hybrid)
+
 @pytest.mark.parametrize(
     "args, endpoint, message",
     [
         (("",), "/ask", "the question is empty"),
         (("x" * 2001,), "/ask_json", "shorten it to at most 2000"),
         (("NATO", "telepathic"), "/lookup", "unknown search mode 'telepathic'"),
+        (("corpus/missing.txt:0-10",), "/lookup", "'corpus/missing.txt', which is not in the index"),
     ],
 )
 def test_api_errors_name_the_fix(client, args, endpoint, message):
