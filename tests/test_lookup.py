@@ -42,6 +42,7 @@ def test_bare_references_open_a_span_inside_a_chunk(retriever, found, form):
     "query, message",
     [
         ("corpus/no-such-article.txt:10-42", "'corpus/no-such-article.txt', which is not in the index (documents: corpus/"),
+        ("corpus/../../../etc/hostname:0-5", "'corpus/../../../etc/hostname', which is not in the index"),  # no file outside is read
         (f"{SOURCE}:10-9999999", f"characters 10–9999999 of {SOURCE}, which has only {len(original(SOURCE))} characters"),
         (f"NATO — {SOURCE}, characters 42–42", f"characters 42–42 of {SOURCE}"),
     ],

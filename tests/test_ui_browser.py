@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.app.feedback import read_feedback
 from assistant.core.settings import REPO_ROOT
-from tests.support import CHROMIUM, CHROMIUM_ARGS, hostile_pipeline, running_app
+from tests.support import CHROMIUM, CHROMIUM_ARGS, hostile_pipeline, original, running_app
 
 pytestmark = [pytest.mark.browser]
 
@@ -183,6 +183,44 @@ def test_lookup_tab_finds_passages_with_references(page, app_url):
     expect(page.locator(".viewer-body mark#hit")).to_be_in_viewport(timeout=WAIT)
     assert not page.dialogs
 
+
+def test_a_copied_reference_pasted_into_lookup_opens_that_span(page, app_url):
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Look up a citation").click()
+    page.locator("#lookup-query textarea").fill("Article 5")
+    page.locator("#lookup-search").click()
+    results = page.locator("#lookup-results article.hit")
+    expect(results.first).to_be_visible(timeout=WAIT)
+    assert {"Article", "5"} <= set(results.first.locator("mark").all_inner_texts())
+    expect(results.first.locator(".where .score")).to_have_attribute("data-label", "BM25 score")
+    third = results.nth(2)
+    copied = third.locator("button.copy-ref").get_attribute("data-copy")  # what "Copy reference" puts on the clipboard
+    source, start, end = (third.locator("button.open-article").get_attribute(name) for name in ("data-source", "data-start", "data-end"))
+    span = original(source)[int(start) : int(end)]
+
+    page.locator("#lookup-query textarea").fill(copied)
+    page.locator("#lookup-search").click()
+    expect(page.locator("#lookup-results .lookup-count")).to_contain_text("The passage this reference points to", timeout=WAIT)
+    first = page.locator("#lookup-results article.hit").first
+    expect(first.locator(".exact-note")).to_have_text("the passage this reference points to")
+    assert first.locator(".context").inner_text() == span and first.locator(".ref-text").inner_text() == copied
+    first.locator("button.open-article").click()
+    expect(page.locator(".viewer-body mark#hit")).to_be_in_viewport(timeout=WAIT)
+    assert page.locator(".viewer-body mark#hit").inner_text() == span
+    assert not page.dialogs
+
+
+def test_keyword_and_semantic_cards_label_their_scores_differently(page, app_url):
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Look up a citation").click()
+    labels = {}
+    for mode in ("keyword", "semantic", "hybrid"):
+        page.get_by_label(mode).check()
+        page.locator("#lookup-query textarea").fill("Berlin Plus")
+        page.locator("#lookup-search").click()
+        expect(page.locator("#lookup-results .lookup-count")).to_contain_text(f"{mode} search", timeout=WAIT)
+        labels[mode] = page.locator("#lookup-results article.hit").first.locator(".where .score").evaluate_all("els => els.map(e => e.dataset.label)")
+    assert labels == {"keyword": ["BM25 score"], "semantic": ["similarity"], "hybrid": ["rank (fused)", "similarity", "BM25 score"]}
 
 def test_settings_filter_the_sources_and_timings_are_shown(page, app_url):
     source, title = "corpus/nato-relations-with-the-european-union.txt", "Exploring the Strategic Dynamics of NATO’s Relations with the European Union"
