@@ -63,8 +63,8 @@ def query_marks(query: str) -> tuple[set[str], set[str]]:
     """(stems, literal words) to mark for `query`: BM25's stems, plus the words BM25 drops that
     still mean something, such as numbers ("5") and single letters, matched as written.
 
-    >>> query_marks("Article 5 of the treaty")
-    ({'articl', 'treati'}, {'5'})
+    >>> [sorted(marks) for marks in query_marks("Article 5 of the treaty")]
+    [['articl', 'treati'], ['5']]
     """
     import bm25s.stopwords
 
@@ -103,8 +103,10 @@ def search(retriever, query: str, mode: str = "hybrid", k: int = 8, sources: lis
     if pasted:
         return [Hit(resolve(retriever.index, *pasted), exact=True)]
     passages = retriever.search(query[:2000], k=k, sources=sources or None, mode=MODES[mode])
-    bm25 = _bm25_scores(retriever.index, query[:2000], [p.chunk.chunk_id for p in passages]) if mode != "semantic" else {}
-    return [Hit(p, bm25.get(p.chunk.chunk_id, 0.0) if mode != "semantic" else None) for p in passages]
+    if mode == "semantic":
+        return [Hit(p) for p in passages]
+    bm25 = _bm25_scores(retriever.index, query[:2000], [p.chunk.chunk_id for p in passages])
+    return [Hit(p, bm25.get(p.chunk.chunk_id, 0.0)) for p in passages]
 
 
 def _bm25_scores(index, query: str, ids: list[str]) -> dict[str, float]:
@@ -140,9 +142,9 @@ def scores(hit: Hit, mode: str) -> dict[str, float]:
     keyword -> BM25 score; semantic -> similarity (cosine of query and passage, 0–1);
     hybrid -> the fused rank score (reciprocal rank fusion) with both components.
     """
-    p = hit.passage
     if hit.exact:
         return {}
+    p = hit.passage
     if mode == "keyword":
         return {"BM25 score": round(hit.bm25 or 0.0, 4)}
     if mode == "semantic":
