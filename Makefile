@@ -24,7 +24,7 @@ test: install system-deps lint typecheck
 	$(PY) -m pytest -q
 	$(PY) -m eval --check --quiet
 
-# The edit loop (about a minute or two): no browser, no local model, no servers, nothing slow.
+# The edit loop: no browser, no local model, no servers, nothing slow; stops at the first failure.
 test-fast: install lint
 	$(PY) -m pytest -q -x -m "not slow and not browser and not llm and not server"
 
