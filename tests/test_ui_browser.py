@@ -8,6 +8,7 @@ up; and meets documents full of HTML that must show as text. Also writes docs/sc
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.app.feedback import read_feedback
 from assistant.core.settings import REPO_ROOT
+from assistant.core.types import Answer
 from tests.support import CHROMIUM, CHROMIUM_ARGS, hostile_pipeline, original, running_app
 
 pytestmark = [pytest.mark.browser]
@@ -146,7 +148,9 @@ def test_ask_click_a_citation_follow_up_rate_and_export(page, app_url, pipeline,
     page.locator("#searched textarea").fill("When was NATO established?")
     page.locator("#searched button", has_text="Search again").click()
     expect(last_answer(page)).to_contain_text("1949", timeout=WAIT)
-    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(3)
+    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(4)  # the earlier answer stays
+    expect(page.locator("#chat [data-testid='bot'] .answer").nth(2)).to_contain_text("2002")
+    expect(page.locator("#chat [data-testid='user']").last).to_contain_text("(searched again)")
 
     page.locator("#chat button[aria-label='Like']").last.click()
     expect(page.get_by_text("your rating was saved")).to_be_visible(timeout=WAIT)
@@ -378,7 +382,8 @@ def test_a_filtered_refusal_names_the_filter_and_searches_all_documents(page, ap
     expect(last_answer(page)).to_contain_text(f"Your document filter left the answer out: only 1 of 5 documents were searched (“{title}”)")
     page.locator("#search-all").click()
     expect(last_answer(page)).to_contain_text("1949", timeout=WAIT)
-    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(1)  # the refusal was replaced
+    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(2)  # the refusal stays above the new answer
+    expect(page.locator("#chat [data-testid='bot'] .answer").first).to_contain_text("Your document filter left the answer out")
     expect(scope).to_have_text("Searching: all 5 documents")
     expect(page.locator("#search-all")).to_be_hidden()
 
@@ -390,3 +395,76 @@ def test_a_summary_request_lists_the_documents_and_a_foreign_question_asks_for_e
     expect(last_answer(page).locator("ul.doc-titles li")).to_have_count(len(pipeline.index.documents()))
     ask(page, "Wann wurde die NATO gegründet?")
     expect(last_answer(page)).to_contain_text("please ask in English")
+
+
+class SlowPipeline:
+    """The real pipeline with a pause before each draft step, so Stop can be pressed while an answer streams."""
+
+    def __init__(self, pipeline, pause_s: float):
+        self._pipeline, self._pause_s = pipeline, pause_s
+
+    def __getattr__(self, name: str):
+        return getattr(self._pipeline, name)
+
+    def stream(self, *args, **kwargs):
+        for item in self._pipeline.stream(*args, **kwargs):
+            if not isinstance(item, Answer):
+                time.sleep(self._pause_s)
+            yield item
+
+
+def test_stop_keeps_the_draft_marked_and_the_next_question_is_answered(page, pipeline, app_settings):
+    stop = page.locator("#stop")
+    with running_app(SlowPipeline(pipeline, 2.5), app_settings) as url:
+        open_app(page, url)
+        expect(stop).to_be_disabled()
+        page.locator("#question textarea").fill("When was NATO established?")
+        page.locator("#question textarea").press("Enter")
+        expect(page.locator("#chat .answer.draft .cursor")).to_be_visible(timeout=WAIT)
+        expect(stop).to_be_enabled()
+        stop.click()
+        stopped = page.locator("#chat [data-testid='bot'] .answer.stopped")
+        expect(stopped).to_contain_text("Stopped: this answer was not finished.", timeout=WAIT)
+        expect(stop).to_be_disabled()
+        page.wait_for_timeout(3000)  # the cancelled answer does not come back
+        expect(stopped).to_have_count(1)
+        expect(page.locator("#chat .answer:not(.draft)")).to_have_count(0)
+
+        ask(page, "What is Berlin Plus?")
+        expect(last_answer(page).locator("a.cite").first).to_be_visible()
+        expect(stopped).to_have_count(1)  # the stopped draft stays above it
+        expect(stop).to_be_disabled()
+    assert not page.dialogs
+
+
+def test_a_reload_brings_the_conversation_back_from_the_browser(page, app_url):
+    open_app(page, app_url)
+    ask(page, "When was NATO established?")
+    citations = last_answer(page).locator("a.cite").count()
+    assert citations >= 1
+    page.reload()
+    page.locator("#question textarea").wait_for(timeout=WAIT)
+    expect(last_answer(page)).to_contain_text("1949", timeout=WAIT)
+    expect(last_answer(page).locator("a.cite")).to_have_count(citations)
+    expect(page.locator("#chat [data-testid='user']")).to_have_text(["When was NATO established?"])
+    expect(page.locator("#sources-panel article.src").first).to_be_visible()  # the cited passages too
+    assert page.evaluate("Object.keys(localStorage)").count("assistant-conversation") == 1
+    ask(page, "What is Berlin Plus?")  # the conversation goes on
+    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(2)
+
+
+def test_a_cleared_conversation_can_be_brought_back_once(page, app_url):
+    open_app(page, app_url)
+    ask(page, "What is Berlin Plus?")
+    undo = page.locator("#undo")
+    expect(undo).to_be_hidden()
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+    undo.click()
+    expect(last_answer(page).locator("a.cite").first).to_be_visible(timeout=WAIT)
+    expect(undo).to_be_hidden()
+    page.get_by_role("button", name="New conversation").click()
+    expect(undo).to_be_visible()
+    ask(page, "When was NATO established?")  # a new question: the cleared one is gone for good
+    expect(undo).to_be_hidden()
+    expect(page.locator("#chat [data-testid='bot'] .answer")).to_have_count(1)

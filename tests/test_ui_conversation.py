@@ -37,13 +37,27 @@ def test_a_follow_up_is_searched_as_a_standalone_question(holder):
     assert "2002" in follow_up.answer.answer
 
 
-def test_search_again_replaces_the_last_turn_with_the_edited_question(holder):
-    turns = [last(list(conversation.reply(holder, "What is Berlin Plus?", []))), last(list(conversation.reply(holder, "When was it agreed?", [])))]
+def test_search_again_adds_a_turn_and_keeps_the_earlier_answer(holder):
+    first = last(list(conversation.reply(holder, "What is Berlin Plus?", [])))
+    turns = [first, last(list(conversation.reply(holder, "When was it agreed?", [first])))]
     states = list(conversation.reply(holder, "", turns, standalone="When was NATO established?", retry=True))
-    assert len(states[-1]) == 2 and states[-1][0] == turns[0]
+    assert len(states[-1]) == 3 and states[-1][:2] == turns and last(states).again
     retried = last(states).answer
     assert (retried.question, retried.standalone_question) == ("When was it agreed?", "When was NATO established?")
     assert "1949" in retried.answer
+    assert conversation.history(states[-1])[-1]["content"] == retried.answer  # only the latest search counts as context
+    assert len(conversation.history(states[-1])) == 4
+    assert conversation.asked_after(states[-1], 2) == [first]
+    assert "(searched again)" in conversation.messages(states[-1])[-2]["content"]
+
+
+def test_a_stopped_draft_is_kept_and_marked(holder):
+    turns = [Turn("What is NATO?", draft="NATO is")]
+    stopped = conversation.stop(turns)
+    assert stopped[-1].stopped and "Stopped" in conversation.messages(stopped)[-1]["content"] and "NATO is" in conversation.messages(stopped)[-1]["content"]
+    assert conversation.history(stopped) == [] and conversation.stop([]) == []
+    done = last(list(conversation.reply(holder, "When was NATO established?", stopped)))
+    assert "1949" in done.answer.answer and not done.stopped
 
 
 def test_settings_reach_the_pipeline(holder):

@@ -139,6 +139,8 @@ CSS = """
 .answer.problem { color: #93370d; }
 .answer.draft .cursor { animation: blink 1s step-end infinite; }
 .answer.draft .searching { font-style: italic; color: var(--body-text-color-subdued); }
+.answer.stopped .stopped-mark { display: block; margin-top: 0.3em; font-size: 0.9em; font-style: italic; color: var(--body-text-color-subdued); }
+.again { font-size: 0.85em; font-style: italic; opacity: 0.75; }
 @keyframes blink { 50% { opacity: 0; } }
 /* thumbs only on final answers: not on drafts or problems */
 #chat .message-row.bot-row:has(.answer.draft, .answer.problem) + .message-buttons :is(button[aria-label^="Like"], button[aria-label^="Dislike"]) { display: none; }

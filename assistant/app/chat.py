@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.answer.backends import available_backends
-from assistant.app import conversation
+from assistant.app import conversation, saved
 from assistant.app import render as ui_render
 from assistant.app.assets import COUNT_JS
 from assistant.app.conversation import PipelineHolder, Turn
@@ -32,9 +32,13 @@ QUESTION_LINES = 6  # the question box grows to this many lines, then scrolls: t
 log = logging.getLogger(__name__)
 
 
-def chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
-    """Conversation on the left, sources, settings and timings on the right; returns the backend choice, source filter and its line."""
+def chat_tab(holder: PipelineHolder, app: gr.Blocks) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
+    """Conversation on the left, sources, settings and timings on the right; returns the backend choice, source filter and its line.
+
+    The conversation is kept in the browser only (its localStorage), so a reload brings it back; `app` restores it on load.
+    """
     turns = gr.State([])
+    kept = gr.BrowserState(saved.to_json([]), storage_key="assistant-conversation")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(label="Conversation", height=540, render_markdown=False, elem_id="chat", buttons=["copy"],
@@ -50,7 +54,9 @@ def chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
             searched = gr.Textbox(label="Searched for", info="The standalone question the last answer searched for: edit it and search again.",
                                   submit_btn="Search again", elem_id="searched")
             with gr.Row():
+                stop = gr.Button("Stop", size="sm", interactive=False, elem_id="stop")
                 new = gr.Button("New conversation", size="sm")
+                undo = gr.Button("Undo: bring the conversation back", size="sm", visible=False, elem_id="undo")
                 export = gr.DownloadButton("Export as Markdown", size="sm", interactive=False, elem_id="export")
         with gr.Column(scale=2, min_width=360):
             sources = gr.HTML(ui_render.sources_html([], holder.document_text), elem_id="sources-panel", max_height=660, **STATIC)
@@ -58,14 +64,54 @@ def chat_tab(holder: PipelineHolder) -> tuple[gr.Radio, gr.Dropdown, gr.HTML]:
             with gr.Accordion("Timings of the last answer", open=False, elem_id="timings"):
                 timings = gr.HTML(ui_render.timings_html({}), **STATIC)
     outputs = [chatbot, turns, box, searched, sources, timings, export, search_all, status]
-    _wire_chat(holder, chatbot, box, searched, new, turns, options, outputs, rating)
-    _wire_scope(holder, search_all, scope, turns, options, outputs)
+    answering = _wire_chat(holder, chatbot, box, searched, (stop, undo), turns, options, outputs, rating)
+    answering.append(_wire_scope(holder, search_all, scope, turns, options, outputs))
+    _wire_stop(holder, stop, answering, turns, [*outputs, kept])
+    _wire_clear(holder, (new.click, chatbot.clear), undo, turns, [*outputs, kept], rating)
+    app.load(lambda data: _view(holder, saved.from_json(data), gr.skip()), kept, outputs, **PRIVATE)
     box.change(None, box, None, js=COUNT_JS, **PRIVATE)  # in the browser only: no request per keystroke
     return options[0], options[-1], scope
 
 
-def _wire_scope(holder: PipelineHolder, search_all, scope, turns, options: list, outputs: list) -> None:
-    """The line saying which documents are searched, and the button that re-asks over all of them."""
+def _wire_stop(holder: PipelineHolder, stop: gr.Button, answering: list, turns, outputs: list) -> None:
+    """The Stop button: enabled while an answer streams; cancels it and keeps its draft, marked stopped.
+
+    `outputs` end with the browser's copy of the conversation, saved once an answer ends or stops.
+    """
+    for event in answering:
+        event.then(lambda state: (gr.Button(interactive=False), saved.to_json(state)), turns, [stop, outputs[-1]], **PRIVATE)
+
+    def stopped(state: list[Turn]) -> tuple:
+        now = conversation.stop(state)
+        return (*_view(holder, now, gr.skip()), saved.to_json(now), gr.Button(interactive=False))
+
+    stop.click(stopped, turns, [*outputs, stop], cancels=answering, **PRIVATE)
+
+
+def _wire_clear(holder: PipelineHolder, triggers: tuple, undo: gr.Button, turns, outputs: list, rating: tuple) -> None:
+    """New conversation (or the chat's trash icon) empties the chat; Undo brings the last one cleared back, once."""
+    cleared = gr.State([])
+    reason, disliked = rating
+
+    def clear(state: list[Turn]) -> tuple:
+        return (*_view(holder, [], ""), saved.to_json([]), state or [], gr.Button(visible=bool(state)))
+
+    def restore(state: list[Turn]) -> tuple:
+        return (*_view(holder, state, gr.skip()), saved.to_json(state), [], gr.Button(visible=False))
+
+    for event in triggers:
+        event(clear, turns, [*outputs, cleared, undo], **PRIVATE).then(lambda: (gr.Textbox(visible=False, value=""), ""), None, [reason, disliked], **PRIVATE)
+    undo.click(restore, cleared, [*outputs, cleared, undo], **PRIVATE)
+
+
+def _answering(trigger, controls: tuple, fn, inputs: list, outputs: list):
+    """`trigger` enables Stop and hides Undo (`controls`), then streams `fn`; returns the streaming event, for Stop to cancel."""
+    return trigger(lambda: (gr.Button(interactive=True), gr.Button(visible=False)), None, list(controls), **PRIVATE).then(
+        fn, inputs, outputs, show_progress="hidden", **PRIVATE)
+
+
+def _wire_scope(holder: PipelineHolder, search_all, scope, turns, options: list, outputs: list):
+    """The line saying which documents are searched, and the button that re-asks over all of them; returns the re-asking event."""
     backend, top_k, only = options
 
     def again_over_all(state: list[Turn], chosen: str, k: float):
@@ -75,7 +121,7 @@ def _wire_scope(holder: PipelineHolder, search_all, scope, turns, options: list,
             yield _view(holder, now, gr.skip())
 
     only.change(lambda names: scope_line(holder, names), only, scope, **PRIVATE)
-    search_all.click(lambda: gr.Dropdown(value=[]), None, only, **PRIVATE).then(again_over_all, [turns, backend, top_k], outputs, show_progress="hidden", **PRIVATE)
+    return search_all.click(lambda: gr.Dropdown(value=[]), None, only, **PRIVATE).then(again_over_all, [turns, backend, top_k], outputs, show_progress="hidden", **PRIVATE)
 
 
 def scope_line(holder: PipelineHolder, names: list[str] | None) -> str:
@@ -115,8 +161,9 @@ def _log_unavailable(name: str, reason: str) -> None:
     log.warning("answer backend %s is not available: %s", name, reason)
 
 
-def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, options: list, outputs: list, rating: tuple) -> None:
-    reason, disliked = rating
+def _wire_chat(holder: PipelineHolder, chatbot, box, searched, buttons: tuple, turns, options: list, outputs: list, rating: tuple) -> list:
+    """Asking, searching again, examples and votes; returns the answering events (for Stop)."""
+    controls, (reason, disliked) = buttons, rating
 
     def respond(message: str, state: list[Turn], backend: str, k: float, names: list[str]):
         problem = conversation.problem_with(holder.settings, message, state)
@@ -137,21 +184,19 @@ def _wire_chat(holder: PipelineHolder, chatbot, box, searched, new, turns, optio
     def vote(state: list[Turn], data: gr.LikeData) -> tuple:
         return _vote(holder.settings, state, data)
 
-    streaming = {"show_progress": "hidden", **PRIVATE}
-    box.submit(respond, [box, turns, *options], outputs, **streaming)
-    searched.submit(search_again, [searched, turns, *options], outputs, **streaming)
-    chatbot.example_select(_example, None, box, **PRIVATE).then(respond, [box, turns, *options], outputs, **streaming)
-    for event in (new.click, chatbot.clear):
-        event(lambda: _view(holder, [], ""), None, outputs, **PRIVATE).then(lambda: (gr.Textbox(visible=False, value=""), ""), None, [reason, disliked], **PRIVATE)
+    answering = [_answering(box.submit, controls, respond, [box, turns, *options], outputs),
+                 _answering(searched.submit, controls, search_again, [searched, turns, *options], outputs),
+                 _answering(chatbot.example_select(_example, None, box, **PRIVATE).then, controls, respond, [box, turns, *options], outputs)]
     chatbot.like(vote, [turns], [reason, disliked], **PRIVATE)
     reason.submit(lambda text, answer_id: _reason(holder.settings, text, answer_id), [reason, disliked], [reason, disliked], **PRIVATE)
+    return answering
 
 
 def _view(holder: PipelineHolder, turns: list[Turn], box_value) -> tuple:
     """Values of the chat's outputs after a step; sources and export change once a reply is complete."""
     last = turns[-1] if turns else None
     answer = last.answer if last is not None else None
-    done = last is None or answer is not None or bool(last.problem)
+    done = last is None or answer is not None or bool(last.problem) or last.stopped
     if answer is not None:
         searched, timings = answer.standalone_question, ui_render.timings_html(answer.timings_ms)
     elif last is None:
@@ -207,7 +252,7 @@ def _vote(settings: Settings, turns: list[Turn], data: gr.LikeData) -> tuple:
         return hidden
     turn = turns[number]
     try:
-        save_feedback(settings.feedback_file, feedback_record(turn.answer, turn.answer_id, rating, conversation.history(turns[:number])))
+        save_feedback(settings.feedback_file, feedback_record(turn.answer, turn.answer_id, rating, conversation.history(conversation.asked_after(turns, number))))
     except AssistantError as exc:
         gr.Warning(str(exc))
         return hidden

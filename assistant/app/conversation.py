@@ -10,7 +10,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer.pipeline import Pipeline, clean_question
 from assistant.app import render as ui_render
@@ -35,13 +35,15 @@ class Turn:
     confidence: Confidence | None = None  # how well the answer is supported (None: refused, or no answer yet)
     why: Refusal | None = None  # why the answer was refused
     answer_id: str = ""  # the key of its feedback record
+    again: bool = False  # a "Search again" of the turn before it, which stays on screen but leaves the history
+    stopped: bool = False  # the user stopped this answer while it streamed: its draft stays, marked
 
     def reply_html(self, number: int) -> str:
         if self.answer is not None:
             return ui_render.answer_html(self.answer, number, self.confidence, self.why)
         if self.problem:
             return ui_render.problem_html(self.problem)
-        return ui_render.draft_html(self.draft or "")
+        return ui_render.draft_html(self.draft or "", stopped=self.stopped)
 
 
 class PipelineHolder:
@@ -66,19 +68,44 @@ class PipelineHolder:
 
 
 def history(turns: Sequence[Turn]) -> list[dict]:
-    """The conversation as the pipeline sees it: answered turns only, answers as plain text."""
+    """The conversation as the pipeline sees it: answered turns only, answers as plain text.
+
+    Of a question searched again, only the latest answer counts: the earlier ones stay on screen.
+    """
     messages = []
-    for turn in turns:
-        if turn.answer is not None:
+    for run in _runs(turns):
+        answered_in_run = [turn for turn in run if turn.answer is not None]
+        if answered_in_run:
+            turn = answered_in_run[-1]
             messages += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.answer.answer}]
     return messages
+
+
+def asked_after(turns: Sequence[Turn], number: int) -> list[Turn]:
+    """The turns turn `number` was asked after: for a search again, those before the question it redoes."""
+    start = number
+    while start > 0 and turns[start].again:
+        start -= 1
+    return list(turns[:start])
+
+
+def _runs(turns: Sequence[Turn]) -> Iterator[list[Turn]]:
+    """Each question with the searches again that follow it, e.g. [A, B, B', B''] -> [A], [B, B', B'']."""
+    run: list[Turn] = []
+    for turn in turns:
+        if run and not turn.again:
+            yield run
+            run = []
+        run.append(turn)
+    if run:
+        yield run
 
 
 def _layout(turns: Sequence[Turn]) -> Iterator[tuple[int, str, str]]:
     """(turn number, role, html) of every chat message; an empty question has no user bubble."""
     for number, turn in enumerate(turns):
         if turn.question:
-            yield number, "user", ui_render.user_html(turn.question)
+            yield number, "user", ui_render.user_html(turn.question, again=turn.again)
         yield number, "assistant", turn.reply_html(number)
 
 
@@ -130,15 +157,16 @@ def reply(holder: PipelineHolder, message: str, turns: Sequence[Turn], *, backen
           sources: list[str] | None = None, standalone: str | None = None, retry: bool = False) -> Iterator[list[Turn]]:
     """The turns after each step: question with a placeholder, growing drafts, then the answer.
 
-    `retry` answers the last turn's question again, replacing it, with `standalone` as the
-    question searched for (the user's edit of what the assistant searched).
+    `retry` answers the last turn's question again as a new turn (the earlier answer stays on
+    screen, out of the history), with `standalone` as the question searched for (the user's
+    edit of what the assistant searched).
     """
     turns = list(turns)
     if retry:
         if not turns or not turns[-1].question:
             yield turns + [Turn("", problem=NOTHING_TO_RETRY)]
             return
-        message, turns = turns[-1].question, turns[:-1]
+        message = turns[-1].question
     try:
         question = clean_question(message, holder.settings.max_question_chars)
         if standalone is not None:
@@ -146,26 +174,37 @@ def reply(holder: PipelineHolder, message: str, turns: Sequence[Turn], *, backen
     except BadQuestion as exc:
         yield turns + [Turn((message or "").strip(), problem=str(exc))]
         return
-    yield turns + [Turn(question, draft="")]
-    yield from _stream(holder, question, turns, backend=backend, k=k, sources=sources, standalone=standalone)
+    yield turns + [Turn(question, draft="", again=retry)]
+    asked = history(asked_after(turns + [Turn(question, again=retry)], len(turns)))
+    for turn in _stream(holder, question, asked, backend=backend, k=k, sources=sources, standalone=standalone):
+        yield turns + [replace(turn, again=retry)]
 
 
-def _stream(holder: PipelineHolder, question: str, turns: list[Turn], **options) -> Iterator[list[Turn]]:
+def _stream(holder: PipelineHolder, question: str, asked: list[dict], **options) -> Iterator[Turn]:
+    """The reply's turn after each step, asked after the history `asked`."""
     draft = ""
     try:
         pipeline = holder.get()
-        for item in pipeline.stream(question, history=history(turns), **options):
+        for item in pipeline.stream(question, history=asked, **options):
             if isinstance(item, Answer):
-                yield turns + [finished(pipeline, question, item, history(turns), options)]
+                yield finished(pipeline, question, item, asked, options)
                 return
             draft += item
-            yield turns + [Turn(question, draft=draft)]
-        yield turns + [Turn(question, problem="the answer ended before it was complete; try again")]
+            yield Turn(question, draft=draft)
+        yield Turn(question, problem="the answer ended before it was complete; try again")
     except AssistantError as exc:
-        yield turns + [Turn(question, problem=str(exc))]
+        yield Turn(question, problem=str(exc))
     except Exception as exc:  # a bug or a broken backend: the user gets a message, the log the traceback
         log.exception("answering %r failed", question)
-        yield turns + [Turn(question, problem=f"something went wrong while answering ({type(exc).__name__}); the details are in the server log. Try again, or pick another answer backend.")]
+        yield Turn(question, problem=f"something went wrong while answering ({type(exc).__name__}); the details are in the server log. Try again, or pick another answer backend.")
+
+
+def stop(turns: Sequence[Turn]) -> list[Turn]:
+    """The turns after the user stopped the answer in progress: its draft kept, marked stopped (nothing else changes)."""
+    turns = list(turns)
+    if turns and turns[-1].answer is None and not turns[-1].problem and turns[-1].draft is not None:
+        turns[-1] = replace(turns[-1], stopped=True)
+    return turns
 
 
 def finished(pipeline: Pipeline, question: str, answer: Answer, asked_after: list[dict], options: dict) -> Turn:

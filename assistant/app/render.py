@@ -37,14 +37,17 @@ def esc(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def user_html(question: str, limit: int = 400) -> str:
-    """A user message as text; very long ones are shortened for display."""
+def user_html(question: str, limit: int = 400, again: bool = False) -> str:
+    """A user message as text; very long ones are shortened for display. `again`: a search again of the question before."""
     shown = question if len(question) <= limit else f"{question[:limit]}… ({len(question):,} characters)"
-    return esc(shown)
+    return esc(shown) + (' <span class="again">(searched again)</span>' if again else "")
 
 
-def draft_html(draft: str) -> str:
-    """The answer while it streams: plain text with its `[n]` markers, then a cursor."""
+def draft_html(draft: str, stopped: bool = False) -> str:
+    """The answer while it streams: plain text with its `[n]` markers, then a cursor; a stopped one says so."""
+    if stopped:
+        kept = f"{esc(draft)} " if draft else ""
+        return f'<div class="answer draft stopped">{kept}<span class="stopped-mark">Stopped: this answer was not finished.</span></div>'
     if not draft:
         return '<div class="answer draft"><span class="searching">Searching the documents…</span></div>'
     return f'<div class="answer draft">{esc(draft)}<span class="cursor">▍</span></div>'

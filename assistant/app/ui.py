@@ -39,7 +39,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         gr.HTML(HEADER, **STATIC)
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                chat_backend, chat_filter, chat_scope = chat_tab(holder)
+                chat_backend, chat_filter, chat_scope = chat_tab(holder, app)
             with gr.Tab("Look up a citation", id="lookup"):
                 lookup_filter = _lookup_tab(holder)
         _viewer(holder)
