@@ -65,9 +65,9 @@ def chat_tab(holder: PipelineHolder, app: gr.Blocks) -> tuple[gr.Radio, gr.Dropd
                 timings = gr.HTML(ui_render.timings_html({}), **STATIC)
     outputs = [chatbot, turns, box, searched, sources, timings, export, search_all, status]
     answering = _wire_chat(holder, chatbot, box, searched, (stop, undo), turns, options, outputs, rating)
-    answering.append(_wire_scope(holder, search_all, scope, turns, options, outputs))
+    answering.append(_wire_scope(holder, (search_all, scope), (stop, undo), turns, options, outputs))
     _wire_stop(holder, stop, answering, turns, [*outputs, kept])
-    _wire_clear(holder, (new.click, chatbot.clear), undo, turns, [*outputs, kept], rating)
+    _wire_clear(holder, (new.click, chatbot.clear), (stop, undo), answering, turns, [*outputs, kept], rating)
     app.load(lambda data: _view(holder, saved.from_json(data), gr.skip()), kept, outputs, **PRIVATE)
     box.change(None, box, None, js=COUNT_JS, **PRIVATE)  # in the browser only: no request per keystroke
     return options[0], options[-1], scope
@@ -88,19 +88,19 @@ def _wire_stop(holder: PipelineHolder, stop: gr.Button, answering: list, turns, 
     stop.click(stopped, turns, [*outputs, stop], cancels=answering, **PRIVATE)
 
 
-def _wire_clear(holder: PipelineHolder, triggers: tuple, undo: gr.Button, turns, outputs: list, rating: tuple) -> None:
-    """New conversation (or the chat's trash icon) empties the chat; Undo brings the last one cleared back, once."""
-    cleared = gr.State([])
-    reason, disliked = rating
+def _wire_clear(holder: PipelineHolder, triggers: tuple, controls: tuple, answering: list, turns, outputs: list, rating: tuple) -> None:
+    """New conversation (or the chat's trash icon) empties the chat, stopping an answer in progress; Undo brings the last one cleared back, once."""
+    cleared, (stop, undo), (reason, disliked) = gr.State([]), controls, rating
 
     def clear(state: list[Turn]) -> tuple:
-        return (*_view(holder, [], ""), saved.to_json([]), state or [], gr.Button(visible=bool(state)))
+        state = conversation.stop(state or [])
+        return (*_view(holder, [], ""), saved.to_json([]), state, gr.Button(visible=bool(state)), gr.Button(interactive=False))
 
     def restore(state: list[Turn]) -> tuple:
         return (*_view(holder, state, gr.skip()), saved.to_json(state), [], gr.Button(visible=False))
 
     for event in triggers:
-        event(clear, turns, [*outputs, cleared, undo], **PRIVATE).then(lambda: (gr.Textbox(visible=False, value=""), ""), None, [reason, disliked], **PRIVATE)
+        event(clear, turns, [*outputs, cleared, undo, stop], cancels=answering, **PRIVATE).then(lambda: (gr.Textbox(visible=False, value=""), ""), None, [reason, disliked], **PRIVATE)
     undo.click(restore, cleared, [*outputs, cleared, undo], **PRIVATE)
 
 
@@ -110,9 +110,9 @@ def _answering(trigger, controls: tuple, fn, inputs: list, outputs: list):
         fn, inputs, outputs, show_progress="hidden", **PRIVATE)
 
 
-def _wire_scope(holder: PipelineHolder, search_all, scope, turns, options: list, outputs: list):
+def _wire_scope(holder: PipelineHolder, parts: tuple, controls: tuple, turns, options: list, outputs: list):
     """The line saying which documents are searched, and the button that re-asks over all of them; returns the re-asking event."""
-    backend, top_k, only = options
+    (search_all, scope), (backend, top_k, only) = parts, options
 
     def again_over_all(state: list[Turn], chosen: str, k: float):
         last = state[-1].answer if state else None
@@ -121,7 +121,7 @@ def _wire_scope(holder: PipelineHolder, search_all, scope, turns, options: list,
             yield _view(holder, now, gr.skip())
 
     only.change(lambda names: scope_line(holder, names), only, scope, **PRIVATE)
-    return search_all.click(lambda: gr.Dropdown(value=[]), None, only, **PRIVATE).then(again_over_all, [turns, backend, top_k], outputs, show_progress="hidden", **PRIVATE)
+    return _answering(search_all.click(lambda: gr.Dropdown(value=[]), None, only, **PRIVATE).then, controls, again_over_all, [turns, backend, top_k], outputs)
 
 
 def scope_line(holder: PipelineHolder, names: list[str] | None) -> str:
