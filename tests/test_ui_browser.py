@@ -442,6 +442,8 @@ def test_a_reload_brings_the_conversation_back_from_the_browser(page, app_url):
     ask(page, "When was NATO established?")
     citations = last_answer(page).locator("a.cite").count()
     assert citations >= 1
+    expect(page.locator("#stop")).to_be_disabled()  # the step that disables Stop also hands the page its copy to keep
+    page.wait_for_timeout(500)
     page.reload()
     page.locator("#question textarea").wait_for(timeout=WAIT)
     expect(last_answer(page)).to_contain_text("1949", timeout=WAIT)
