@@ -84,6 +84,12 @@ def ask(page: Page, question: str) -> None:
     expect(answers).to_have_count(before + 1, timeout=WAIT)
 
 
+def look_up(page: Page, query: str) -> None:
+    """Type `query` into the lookup tab's box and search (the tab must be open)."""
+    page.locator("#lookup-query textarea").fill(query)
+    page.locator("#lookup-search").click()
+
+
 def copy_with(page: Page, button) -> str:
     """Empty the clipboard, click a copy button, and return the text once it has landed."""
     page.evaluate("navigator.clipboard.writeText('')")
@@ -170,8 +176,7 @@ def test_ask_click_a_citation_follow_up_rate_and_export(page, app_url, pipeline,
 def test_lookup_tab_finds_passages_with_references(page, app_url):
     open_app(page, app_url)
     page.get_by_role("tab", name="Look up a citation").click()
-    page.locator("#lookup-query textarea").fill("Berlin Plus")
-    page.locator("#lookup-search").click()
+    look_up(page, "Berlin Plus")
     results = page.locator("#lookup-results article.hit")
     expect(results.first).to_be_visible(timeout=WAIT)
     expect(results.first.locator("mark").first).to_have_text("Berlin")
@@ -180,8 +185,7 @@ def test_lookup_tab_finds_passages_with_references(page, app_url):
     assert copy_with(page, results.first.locator("button.copy-ref")) == reference
 
     page.get_by_label("semantic").check()
-    page.locator("#lookup-query textarea").fill("Moscow seized the Black Sea peninsula")
-    page.locator("#lookup-search").click()
+    look_up(page, "Moscow seized the Black Sea peninsula")
     expect(page.locator("#lookup-results .lookup-count")).to_contain_text("semantic search", timeout=WAIT)
     results.first.locator("button.open-article").click()
     expect(page.locator(".viewer-body mark#hit")).to_be_in_viewport(timeout=WAIT)
@@ -191,8 +195,7 @@ def test_lookup_tab_finds_passages_with_references(page, app_url):
 def test_a_copied_reference_pasted_into_lookup_opens_that_span(page, app_url):
     open_app(page, app_url)
     page.get_by_role("tab", name="Look up a citation").click()
-    page.locator("#lookup-query textarea").fill("Article 5")
-    page.locator("#lookup-search").click()
+    look_up(page, "Article 5")
     results = page.locator("#lookup-results article.hit")
     expect(results.first).to_be_visible(timeout=WAIT)
     assert {"Article", "5"} <= set(results.first.locator("mark").all_inner_texts())
@@ -202,8 +205,7 @@ def test_a_copied_reference_pasted_into_lookup_opens_that_span(page, app_url):
     source, start, end = (third.locator("button.open-article").get_attribute(name) for name in ("data-source", "data-start", "data-end"))
     span = original(source)[int(start) : int(end)]
 
-    page.locator("#lookup-query textarea").fill(copied)
-    page.locator("#lookup-search").click()
+    look_up(page, copied)
     expect(page.locator("#lookup-results .lookup-count")).to_contain_text("The passage this reference points to", timeout=WAIT)
     first = page.locator("#lookup-results article.hit").first
     expect(first.locator(".exact-note")).to_have_text("the passage this reference points to")
@@ -220,8 +222,7 @@ def test_keyword_and_semantic_cards_label_their_scores_differently(page, app_url
     labels = {}
     for mode in ("keyword", "semantic", "hybrid"):
         page.get_by_label(mode).check()
-        page.locator("#lookup-query textarea").fill("Berlin Plus")
-        page.locator("#lookup-search").click()
+        look_up(page, "Berlin Plus")
         expect(page.locator("#lookup-results .lookup-count")).to_contain_text(f"{mode} search", timeout=WAIT)
         labels[mode] = page.locator("#lookup-results article.hit").first.locator(".where .score").evaluate_all("els => els.map(e => e.dataset.label)")
     assert labels == {"keyword": ["BM25 score"], "semantic": ["similarity"], "hybrid": ["rank (fused)", "similarity", "BM25 score"]}
@@ -318,8 +319,7 @@ def test_missing_index_is_explained_in_the_chat(page, fresh_settings):
         expect(page.locator("#chat button[aria-label='Like']:visible, #chat button[aria-label='Dislike']:visible")).to_have_count(0)  # no thumbs on a problem
         expect(page.locator("#chat button[aria-label='Copy message']:visible")).not_to_have_count(0)
         page.get_by_role("tab", name="Look up a citation").click()
-        page.locator("#lookup-query textarea").fill("NATO")
-        page.locator("#lookup-search").click()
+        look_up(page, "NATO")
         expect(page.locator("#lookup-results")).to_contain_text("python -m ingest", timeout=WAIT)
 
 
@@ -339,8 +339,7 @@ def test_html_in_a_source_shows_as_text(page, tmp_path, embeddings):
         page.keyboard.press("Escape")
 
         page.get_by_role("tab", name="Look up a citation").click()
-        page.locator("#lookup-query textarea").fill("Zanzibar harbour")
-        page.locator("#lookup-search").click()
+        look_up(page, "Zanzibar harbour")
         expect(page.locator("#lookup-results .context").first).to_contain_text("</script> by the harbour council", timeout=WAIT)
 
         for where in ("#chat", "#sources-panel", "#lookup-results"):
