@@ -3,7 +3,7 @@
 Seeded and reproducible on one machine (same data, seed, thread count and library versions give the
 same weights). Recipe: the packaged all-MiniLM-L6-v2 with a one-logit head, binary cross-entropy,
 AdamW (lr 5e-5, 6% warm-up, linear decay), batch 32, one pass, inputs of at most 128 tokens built
-by `assistant.scorer.pair`, batches of similar length (a step costs what its longest pair costs).
+by `assistant.answer.scorer.pair`, batches of similar length (a step costs what its longest pair costs).
 The weights are saved in fp16 (half the size; loaded back as fp32), with `calibration.json`.
 """
 
@@ -140,7 +140,7 @@ CARD = """# answer-scorer: does this sentence answer the question?
 A cross-encoder that reads `[CLS] question [SEP] sentence [SEP] context [SEP]` (the context being
 the sentence before it in its passage, or the passage's heading / article title for a first
 sentence; at most {max_tokens} tokens, the context cut first) and gives one logit; its sigmoid is the
-probability that the sentence states the answer. Used by `assistant.scorer` for the extractive
+probability that the sentence states the answer. Used by `assistant.answer.scorer` for the extractive
 answer's choice, the refusal and the passage order.
 
 - **Base model:** sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), the copy packaged in PyPI

@@ -1,6 +1,6 @@
 """The local model's worker process for real: killed mid-answer, hung, orphaned.
 
-The packaged SmolLM2 runs in a real `assistant.backends.worker` child and receives real
+The packaged SmolLM2 runs in a real `assistant.answer.backends.worker` child and receives real
 signals. Before the worker existed, SIGSEGV ended the answering process itself (pytest here,
 the app or the CLI for users), so every test below failed by crashing.
 """

@@ -3,7 +3,7 @@
 Two stages. `score_sentences`, the heuristic, scores every sentence cheaply: by meaning (cosine
 to the question), by the rare question words it holds (IDF-weighted coverage) and by whether it
 has what the question asks for (a date for "when", a reason for "why"). `learned_ranking` then
-has the answer scorer (`assistant.scorer`) read the most promising sentences, each with the
+has the answer scorer (`assistant.answer.scorer`) read the most promising sentences, each with the
 sentence before it, and the sentence after each of the best (the answer is often the next one:
 "This agreement allowed…"); its probability becomes the score, reorders the passages and keeps
 the top k. The best score decides refusal; the extractive backend quotes the best sentences.

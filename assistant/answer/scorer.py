@@ -10,7 +10,7 @@ the passage with the best sentence first.
 `scorer` (setting) picks one from the one factory, `get_scorer`:
 - `learned` (default): the model trained by `python -m eval train-scorer` and shipped in
   `assistant/models/answer-scorer` (its README is the model card);
-- `heuristic`: no model, the hand-weighted blend of `assistant.evidence` (for comparison);
+- `heuristic`: no model, the hand-weighted blend of `assistant.answer.evidence` (for comparison);
 - a folder holding any sentence-transformers cross-encoder (a bge or ms-marco reranker, say).
 """
 

@@ -4,7 +4,7 @@ REFUSAL = "The documents do not answer this question. The closest passages are l
 
 # -- answering with a language model ---------------------------------------------------------
 # The sources are fenced in <source> tags and the model is told they are data; document text
-# cannot close a fence, and sentences giving orders to an AI are removed (assistant.guard).
+# cannot close a fence, and sentences giving orders to an AI are removed (assistant.answer.guard).
 NO_ANSWER = "The sources do not answer this question."
 ANSWER_SYSTEM = (
     "You answer questions about documents, using only the numbered sources in the user's message. "
@@ -35,4 +35,4 @@ EMPTY_NOTICE = "The {backend} model returned no text, so this is the extractive 
 UNSUPPORTED_MARK = "(not supported by the sources)"
 # the {reason} of FALLBACK_NOTICE when the model gave up or its process went away
 TIMEOUT_REASON = "no complete answer within {seconds:g} s; raise llm_timeout for a slow model"
-WORKER_STOPPED = "its process {how}; a fresh one answers the next question"  # how: assistant.backends.worker.how_it_ended
+WORKER_STOPPED = "its process {how}; a fresh one answers the next question"  # how: assistant.answer.backends.worker.how_it_ended

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, description="Chroma server port, used with chroma_host.")
 
     # ingest
-    embedding_model: str = Field("all-MiniLM-L6-v2", description="Embedder name (see assistant.embeddings) or a local model folder.")
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="Embedder name (see assistant.index.embedder) or a local model folder.")
     embed_batch_size: int = Field(64, description="Texts embedded per batch during ingest.")
     chunk_size: int = Field(600, description="Largest chunk in characters; chunks end on sentence boundaries.")
     chunk_overlap: int = Field(0, description="Characters of trailing sentences repeated at the start of the next chunk.")
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     max_new_tokens: int = Field(256, description="Most tokens a language model may write per answer.")
     llm_temperature: float = Field(0.0, description="Sampling temperature of the language-model backends (0 = deterministic).")
     llm_context: int = Field(4096, description="Context window in tokens for the local backend (prompt plus answer).")
-    support_threshold: float = Field(0.57, description="Support score at or above which a cited sentence counts as supported (maximises balanced accuracy on pairs built from eval/questions.jsonl; see assistant/verify.py).")
+    support_threshold: float = Field(0.57, description="Support score at or above which a cited sentence counts as supported (maximises balanced accuracy on pairs built from eval/questions.jsonl; see assistant/answer/verify.py).")
 
     # app
     host: str = Field("127.0.0.1", description="Address the app binds to.")

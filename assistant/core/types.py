@@ -72,7 +72,7 @@ class Passage:
     chunk: Chunk
     score: float
     similarity: float = 0.0
-    # (start, end) in chunk.text -> that sentence's vector, stored at ingest (see assistant.index.pack_sentences)
+    # (start, end) in chunk.text -> that sentence's vector, stored at ingest (see assistant.index.chroma.pack_sentences)
     sentence_vectors: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict:

@@ -2,7 +2,7 @@
 
 The collection's metadata records how it was built (embedder, dimension, chunker), and
 `open_index` refuses a collection built with another embedder. The keyword index
-(`assistant.keyword`) is derived from the collection and checked against it on open.
+(`assistant.index.keyword`) is derived from the collection and checked against it on open.
 """
 
 from __future__ import annotations

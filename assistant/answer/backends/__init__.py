@@ -1,7 +1,7 @@
 """Answer backends: the one factory that turns a backend name into an object.
 
 A backend writes a draft answer with `[n]` markers, n being the 1-based number of a
-retrieved passage; `assistant.verify` and `assistant.cite` check and pin those markers
+retrieved passage; `assistant.answer.verify` and `assistant.answer.cite` check and pin those markers
 afterwards. `extractive` quotes sentences (no model), `local` runs a GGUF model with
 llama.cpp in a supervised worker process, `openai` calls any OpenAI-compatible endpoint.
 """

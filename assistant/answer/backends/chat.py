@@ -4,7 +4,7 @@
 streams its tokens, and turns every failure of the model's library into `BackendFailed`
 with secrets removed; the pipeline then answers extractively with a notice.
 
-Sources are fenced and cleaned of instructions by `assistant.guard` before a model sees them.
+Sources are fenced and cleaned of instructions by `assistant.answer.guard` before a model sees them.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class ExtractiveBackend:
                     yield f"{literal(text)} [{sentence.passage + 1}] "
 
     def condense(self, question: str, history: list[dict]) -> str:
-        """The rule-based standalone question (see `assistant.condense`)."""
+        """The rule-based standalone question (see `assistant.answer.condense`)."""
         return condense(question, history)
 
 

@@ -1,6 +1,6 @@
 """The `local` backend: a GGUF model run by llama.cpp in a supervised worker process.
 
-The model never runs in the answering process: `assistant.backends.worker` serves it with
+The model never runs in the answering process: `assistant.answer.backends.worker` serves it with
 llama.cpp's OpenAI-compatible server on a loopback socket, and `WorkerChat` reaches it through
 LangChain's `ChatOpenAI`, the seam the `openai` backend uses too. When the worker crashes, is
 killed or hangs mid-answer, that answer falls back to the extractive one with a notice saying

@@ -2,7 +2,7 @@
 
 No llama.cpp code runs in the answering process, so a crash (SIGSEGV), a kill (SIGKILL, the
 kernel's answer to running out of memory) or a hang in the model ends only the worker.
-`ModelWorker` starts `python -m assistant.backends.worker` on a loopback socket it bound
+`ModelWorker` starts `python -m assistant.answer.backends.worker` on a loopback socket it bound
 itself (no port race), waits until the model is loaded, says how the worker ended when it
 did, and starts a fresh one for the next question. The app or CLI that started it stops it
 at exit, and the worker exits by itself within a second of its parent's death, so not even
