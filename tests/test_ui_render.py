@@ -175,11 +175,11 @@ def test_html_never_contains(html, fragment):
         (render.citation_card(CITATION, 4, "the document changed"), "<blockquote class=\"context\"><mark>NATO was founded in 1949.</mark></blockquote>"),
         (render.citation_card(UNSUPPORTED.citations[0], 0, "Right"), "This citation failed verification"),
         (render.sources_html([(0, REFUSED), (1, ANSWER)], lambda source: DOC), '<section class="turn" data-turn="0" hidden>'),
-        (render.sources_html([(0, REFUSED), (1, ANSWER)], lambda source: DOC), '<section class="turn" data-turn="1"><h4>'),
+        (render.sources_html([(0, REFUSED), (1, ANSWER)], lambda source: DOC), '<section class="turn" data-turn="1"><h2>'),
         (render.sources_html([(0, REFUSED)], lambda source: DOC), '<article class="src passage" id="src-0-1">'),
         (render.sources_html([], lambda source: DOC), "Click a <b>[n]</b>"),
         (render.article_html("NATO Today", "", DOC, 6, 31), '<mark id="hit">NATO was founded in 1949.</mark>'),
-        (render.article_html("NATO Today", "", DOC, 30, 999), '<mark id="hit"></mark>Title'),  # bad offsets: no highlight, no error
+        (render.article_html("NATO Today", "", DOC, 30, 999), '<mark id="hit"></mark><h3>Title</h3>'),  # bad offsets: no highlight, no error
         (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Searching the documents <span class="stage">(retrieve)</span></td><td>12 ms</td>'),
         (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Total <span class="stage">(total)</span></td><td>3.2 ms</td>'),
         (render.timings_html({"retrieve": 12.34, "total": 3.21}), '<td>Checking each sentence against its source <span class="stage">(verify)</span></td><td>— (not run)</td>'),

@@ -1,19 +1,18 @@
 """The app's stylesheet and its one script, as constants (no files to package).
 
 `VIEWER_JS` runs once in the viewer component and handles clicks anywhere on the page:
-`[n]` links in answers show that source in the panel, "Open the article" buttons show the
-whole document in a dialog scrolled to the highlighted span, "Copy reference" copies, and a
+`[n]` links in answers show that source in the panel (and move the focus to it), "Open the
+article" buttons show the whole document in a modal dialog scrolled to the highlighted span
+(focus moves in and stays in until Escape or Close, then returns to the button), "Copy reference" copies, and a
 chat message's copy button copies the text the user sees instead of its HTML.
 """
 
 VIEWER_HTML = """
-<div class="viewer-backdrop" hidden>
-  <div class="viewer" role="dialog" aria-modal="true" aria-label="Article viewer">
-    <div class="viewer-bar"><span>Whole article · the passage is highlighted</span>
-      <button class="viewer-close" type="button" aria-label="Close the article">✕ Close</button></div>
-    <div class="viewer-body"></div>
-  </div>
-</div>
+<dialog class="viewer" aria-label="Article">
+  <div class="viewer-bar"><p>Whole article · the passage is highlighted</p>
+    <button class="viewer-close" type="button" aria-label="Close the article">✕ Close</button></div>
+  <div class="viewer-body" tabindex="0" role="region" aria-label="Article text"></div>
+</dialog>
 """
 
 VIEWER_JS = r"""
@@ -21,9 +20,26 @@ VIEWER_JS = r"""
 window.__assistantListeners?.abort();
 const listeners = new AbortController();
 window.__assistantListeners = listeners;
-const backdrop = element.querySelector('.viewer-backdrop');
+const dialog = element.querySelector('dialog.viewer');
 const body = element.querySelector('.viewer-body');
-const close = () => { backdrop.hidden = true; body.replaceChildren(); };
+let opener = null;  // the button that opened the viewer gets the focus back
+const close = () => { if (dialog.open) dialog.close(); };
+dialog.addEventListener('close', () => {
+  body.replaceChildren();
+  if (opener?.isConnected) opener.focus();
+  opener = null;
+}, {signal: listeners.signal});
+
+// a modal <dialog> makes the page behind it inert; Tab and Shift+Tab also wrap around inside it
+dialog.addEventListener('keydown', (event) => {
+  if (event.key !== 'Tab') return;
+  const stops = [...dialog.querySelectorAll('button, [href], [tabindex]:not([tabindex="-1"])')].filter(e => !e.disabled && e.getClientRects().length);
+  if (!stops.length) return;
+  const first = stops[0], last = stops[stops.length - 1];
+  const inside = dialog.contains(document.activeElement) && document.activeElement !== dialog;
+  if (event.shiftKey && (document.activeElement === first || !inside)) { event.preventDefault(); last.focus(); }
+  else if (!event.shiftKey && (document.activeElement === last || !inside)) { event.preventDefault(); first.focus(); }
+}, {signal: listeners.signal});
 
 function showCitation(turn, number) {
   const panel = document.querySelector('#sources-panel');
@@ -34,20 +50,26 @@ function showCitation(turn, number) {
   if (!card) return;
   card.classList.add('active');
   card.scrollIntoView({block: 'nearest'});
+  card.tabIndex = -1;  // focus moves to the source, so the next Tab reaches its buttons
+  card.focus({preventScroll: true});
 }
 
 async function openArticle(button) {
-  backdrop.hidden = false;
+  opener = button;
   body.textContent = 'Opening the article…';
+  dialog.setAttribute('aria-label', 'Article');
+  if (!dialog.open) dialog.showModal();
+  body.focus();
   try {
-    // the server escapes all document text; only its own <mark> and headings are markup
+    // the server escapes all document text; only its own <mark>, headings and notice are markup
     body.innerHTML = await server.article({source: button.dataset.source, start: Number(button.dataset.start), end: Number(button.dataset.end)});
   } catch (error) {
     body.textContent = 'The article could not be opened: ' + error;
   }
+  const title = body.querySelector('.article-title');
+  if (title) dialog.setAttribute('aria-label', title.textContent);
   const hit = body.querySelector('#hit');
   if (hit) hit.scrollIntoView({block: 'center'});
-  element.querySelector('.viewer-close').focus();
 }
 
 async function copyReference(button) {
@@ -95,10 +117,8 @@ document.addEventListener('click', (event) => {
   if (open) { event.preventDefault(); openArticle(open); return; }
   const copy = target.closest('[data-copy]');
   if (copy) { event.preventDefault(); copyReference(copy); return; }
-  if (target.closest('.viewer-close') || target === backdrop) close();
+  if (target.closest('.viewer-close') || target === dialog) close();  // the dialog itself is hit only on its backdrop
 }, {capture: true, signal: listeners.signal});
-
-document.addEventListener('keydown', (event) => { if (event.key === 'Escape' && !backdrop.hidden) close(); }, {signal: listeners.signal});
 """
 
 # Runs in the browser on every change of the question box: the count shows from 80% of the limit on.
@@ -147,8 +167,8 @@ CSS = """
 #chat button.copied { color: var(--color-accent) !important; box-shadow: 0 0 0 2px var(--color-accent-soft); }
 .app-header h1 { margin: 0; font-size: 1.6em; font-weight: 600; }
 .app-header p { margin: 2px 0 0 0; color: var(--body-text-color-subdued); }
-.sources h4 { margin: 2px 0 10px 0; font-size: 1.1em; font-weight: 600; }
-.sources h4 .for { font-size: .85em; font-weight: 400; color: var(--body-text-color-subdued); }
+.sources h2 { margin: 2px 0 10px 0; font-size: 1.1em; font-weight: 600; }
+.sources h2 .for { font-size: .85em; font-weight: 400; color: var(--body-text-color-subdued); }
 .sources.empty p, .timings.empty, .lookup-empty { color: var(--body-text-color-subdued); }
 .src { border: 1px solid var(--block-border-color); border-radius: 10px; padding: 10px 12px; margin: 0 0 10px 0;
   background: var(--block-background-fill); scroll-margin: 8px; }
@@ -178,18 +198,22 @@ table.timings td:last-child { text-align: right; font-variant-numeric: tabular-n
 table.timings .stage { font-size: .85em; color: var(--body-text-color-subdued); }
 .timings-note { margin: 4px 0 0 0; font-size: .8em; color: var(--body-text-color-subdued); }
 table.timings tr:not(.main) { color: var(--body-text-color-subdued); font-size: .92em; }
-.viewer-backdrop { position: fixed; inset: 0; z-index: 1000; display: flex; align-items: center; justify-content: center;
-  background: rgba(15, 23, 42, .55); }
-.viewer-backdrop[hidden] { display: none; }
-.viewer { width: min(920px, 94vw); height: 86vh; display: flex; flex-direction: column; border-radius: 12px; overflow: hidden;
+dialog.viewer { width: min(920px, 94vw); height: 86vh; max-height: 86vh; padding: 0; border: none; border-radius: 12px; overflow: hidden;
   background: var(--background-fill-primary); color: var(--body-text-color); box-shadow: 0 20px 50px rgba(0, 0, 0, .35); }
+dialog.viewer[open] { display: flex; flex-direction: column; }
+dialog.viewer::backdrop { background: rgba(15, 23, 42, .55); }
 .viewer-bar { display: flex; justify-content: space-between; align-items: center; padding: 8px 14px;
   border-bottom: 1px solid var(--block-border-color); font-size: .9em; color: var(--body-text-color-subdued); }
+.viewer-bar p { margin: 0; }
 .viewer-close { padding: 2px 10px; border-radius: 6px; cursor: pointer; border: 1px solid var(--block-border-color);
   background: var(--button-secondary-background-fill); color: var(--body-text-color); }
-.viewer-body { padding: 12px 22px 22px; overflow-y: auto; }
-.viewer-body .article-title { margin: 6px 0; }
-.viewer-body .notice { font-size: .85em; border-left: 3px solid #f79009; padding: 2px 8px; }
+.viewer-body { flex: 1; padding: 12px 22px 22px; overflow-y: auto; }
+.viewer-body:focus-visible, .viewer-close:focus-visible, .src:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px; }
+.viewer-body .article-title { margin: 6px 0 10px; font-size: 1.5em; font-weight: 700; line-height: 1.3; }
+.viewer-body .article-text :is(h3, h4, h5, h6) { margin: 1.1em 0 .4em; font-weight: 700; line-height: 1.35; }
+.viewer-body .article-text h3 { font-size: 1.2em; }
+.viewer-body .article-text :is(h4, h5, h6) { font-size: 1.05em; }
+.viewer-body .notice { margin: 0 0 1em; font-size: .85em; border-left: 3px solid #f79009; padding: 2px 8px; white-space: normal; }
 .article-text { white-space: pre-wrap; line-height: 1.6; overflow-wrap: anywhere; }
 .article-text mark#hit { outline: 2px solid #f59e0b; }
 """

@@ -9,6 +9,7 @@ Every piece of document or user text goes through `html.escape`, so a source hol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -231,7 +232,7 @@ def sources_html(answers: Sequence[tuple[int, Answer]], document_text: Callable[
     and card `src-t-n` (see `assets.VIEWER_JS`).
     """
     if not answers:
-        return '<div class="sources empty"><h4>Sources</h4><p>Ask a question: the passages each answer cites appear here, with the quoted words highlighted. Click a <b>[n]</b> in an answer to jump to its source.</p></div>'
+        return '<div class="sources empty"><h2>Sources</h2><p>Ask a question: the passages each answer cites appear here, with the quoted words highlighted. Click a <b>[n]</b> in an answer to jump to its source.</p></div>'
     sections = [_turn_section(turn, answer, document_text, hidden=i < len(answers) - 1) for i, (turn, answer) in enumerate(answers)]
     return f'<div class="sources">{"".join(sections)}</div>'
 
@@ -243,15 +244,59 @@ def _turn_section(turn: int, answer: Answer, document_text: Callable[[str], str 
     else:
         heading = f"Closest passages <span class=\"for\">(no answer to “{esc(answer.question)}”)</span>"
         cards = "".join(passage_card(p, turn, i) for i, p in enumerate(answer.passages, start=1))
-    return f'<section class="turn" data-turn="{turn}"{" hidden" if hidden else ""}><h4>{heading}</h4>{cards}</section>'
+    return f'<section class="turn" data-turn="{turn}"{" hidden" if hidden else ""}><h2>{heading}</h2>{cards}</section>'
 
 
 def article_html(title: str, notice: str, text: str, start: int, end: int) -> str:
-    """A whole document with `text[start:end]` marked (`#hit`), for the article viewer."""
+    """A whole document for the article viewer, `text[start:end]` marked (`#hit`).
+
+    Its title line becomes the dialog's heading and its notice line the notice, each shown
+    once; heading lines (as ingest reads them) become headings; the rest stays text as it is.
+
+    >>> article_html("T", "", "T\\nOne.\\nPart Two\\nTwo.", 2, 6)
+    '<div class="article-text"><h2 class="article-title">T</h2><mark id="hit">One.</mark><h3>Part Two</h3>Two.</div>'
+    """
     if not 0 <= start <= end <= len(text):
         start = end = 0
-    body = highlighted(text, start, end, 0, len(text), mark_id="hit")
-    return f'<h3 class="article-title">{esc(title)}</h3>{source_notice(notice)}<div class="article-text">{body}</div>'
+    blocks = [(lo, hi, tag) for lo, hi, tag in _article_blocks(text, title, notice) if hi <= start or lo >= end or start == end]
+    missing = ("" if any("article-title" in tag for *_, tag in blocks) else f'<h2 class="article-title">{esc(title)}</h2>') + (
+        "" if not notice or any('"notice"' in tag for *_, tag in blocks) else source_notice(notice))
+    parts, at = [missing], 0
+    for lo, hi, tag in blocks:
+        parts.append(_marked(text, at, lo, start, end) + tag)
+        at = hi
+    parts.append(_marked(text, at, len(text), start, end))
+    return f'<div class="article-text">{"".join(parts)}</div>'
+
+
+def _article_blocks(text: str, title: str, notice: str) -> list[tuple[int, int, str]]:
+    """(start, end, html) of the title, notice and heading lines, each with the blank space around it."""
+    from ingest.parse import heading_level  # one definition of a heading: the one the chunks' sections come from
+
+    blocks, body_seen = [], False
+    for line in re.finditer(r"[^\n]*\S[^\n]*", text):
+        words, lo, hi = line.group().strip(), line.start(), line.end()
+        while lo > 0 and text[lo - 1].isspace():
+            lo -= 1
+        while hi < len(text) and text[hi].isspace():
+            hi += 1
+        if not body_seen and not blocks and words.lstrip("# ") == title:
+            blocks.append((lo, hi, f'<h2 class="article-title">{esc(title)}</h2>'))
+        elif notice and words == notice:
+            blocks.append((lo, hi, source_notice(notice)))
+        elif heading_level(words) and not words.startswith("See also"):
+            level = min(6, heading_level(words) + (1 if words.startswith("#") else 2))
+            blocks.append((lo, hi, f"<h{level}>{esc(words.lstrip('# '))}</h{level}>"))
+        else:
+            body_seen = True
+    return blocks
+
+
+def _marked(text: str, lo: int, hi: int, start: int, end: int) -> str:
+    """`text[lo:hi]` escaped, holding the `#hit` mark when the span starts in it."""
+    if lo <= start < hi or (start == end and lo <= start <= hi):
+        return f'{esc(text[lo:start])}<mark id="hit">{esc(text[start:end])}</mark>{esc(text[end:hi])}'
+    return esc(text[lo:hi])
 
 
 def timings_html(timings: dict[str, float]) -> str:

@@ -200,11 +200,14 @@ def exposure_warning(host: str, auth: tuple[str, str] | None) -> str | None:
 
 
 def _theme() -> gr.themes.Base:
-    """Gradio's default look with a font it ships (nothing is fetched from the internet).
+    """Gradio's default look with a font it ships (nothing is fetched from the internet), its greys and blue darkened for contrast.
 
-    Bold is 700: Gradio's semibold IBM Plex file is a subset that lacks some letters."""
+    Bold is 700: Gradio's semibold IBM Plex file is a subset that lacks some letters. The default
+    secondary text (neutral 400) measures 1.9:1 on white and the accent (blue 500) 3.7:1; WCAG AA
+    asks 4.5:1, which neutral 600 (7.7:1), neutral 500 (4.8:1) and blue 600 (5.2:1) meet."""
     font = [gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"]
-    return gr.themes.Default(primary_hue="blue", font=font)
+    return gr.themes.Default(primary_hue="blue", font=font).set(
+        body_text_color_subdued="*neutral_600", input_placeholder_color="*neutral_500", color_accent="*primary_600")
 
 
 def main(settings: Settings) -> int:
