@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.answer.verify import REATTACH_MARGIN
 from assistant.core.prompts import UNSUPPORTED_MARK
 from assistant.core.settings import REPO_ROOT, Settings
 from assistant.core.types import Answer
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CORPUS = REPO_ROOT / "corpus"
 
@@ -24,6 +28,115 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+WAIT = 120_000  # ms: generous, the machine is shared; nothing asserts on speed
+
+# Keeps every distinct state of the last assistant message, to see the answer arrive in steps.
+RECORD_STATES = """() => {
+  window.__states = [];
+  new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+    const last = bots[bots.length - 1];
+    const html = last ? last.innerHTML : '';
+    if (html && window.__states[window.__states.length - 1] !== html) window.__states.push(html);
+  }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (no browser of Playwright's own is downloaded)."""
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("the browser tests need Debian's Chromium: run `make system-deps` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def app_page(browser: Browser, url: str, width: int = 1400, height: int = 900) -> Iterator[Page]:
+    """A fresh page of `browser` for the app at `url`; it notes alerts in `page.dialogs` and requests leaving the app in `page.outside`."""
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
+    page = context.new_page()
+    page.dialogs, page.outside = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: None if request.url.startswith((url, "data:", "blob:")) else page.outside.append(request.url))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    page.locator("#question textarea").wait_for(timeout=WAIT)
+    page.evaluate(RECORD_STATES)
+
+
+def ask(page: Page, question: str) -> None:
+    """Type a question, send it and wait until its answer (or message) is complete."""
+    from playwright.sync_api import expect
+
+    answers = page.locator("#chat [data-testid='bot'] .answer:not(.draft)")
+    before = answers.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    expect(answers).to_have_count(before + 1, timeout=WAIT)
+
+
+def look_up(page: Page, query: str) -> None:
+    """Type `query` into the lookup tab's box and search (the tab must be open)."""
+    page.locator("#lookup-query textarea").fill(query)
+    page.locator("#lookup-search").click()
+
+
+def tab_to(page: Page, selector: str, most: int = 100, key: str = "Tab") -> None:
+    """Press Tab (or `key`, such as Shift+Tab) until the focus is on an element matching `selector`; fails after `most` presses."""
+    for _ in range(most):
+        page.keyboard.press(key)
+        if page.evaluate("(selector) => document.activeElement?.matches(selector) ?? false", selector):
+            return
+    raise AssertionError(f"{most} presses of Tab never reached {selector}")
+
+
+def focus_inside(page: Page, selector: str) -> bool:
+    """Whether the focused element is inside (or is) the element matching `selector`."""
+    return page.evaluate("(selector) => !!document.activeElement?.closest(selector)", selector)
+
+
+SERIOUS = ("serious", "critical")
+# Gradio's own markup, which the app cannot change, by the axe rule it breaks: the Chatbot's example
+# questions are buttons in a `role="list"` without list items (gradio 6.31, its Chatbot component).
+GRADIO_FAULTS = {"aria-required-children": "#chat .examples"}
+# Waits until no finite animation or transition runs (Gradio fades components in): contrast is measured as it ends.
+SETTLED = "() => document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)"
+AXE_RUN = """async ([options, known]) => {
+  const results = await axe.run(document, options);
+  return results.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.filter(n => !(known[v.id] && n.element.matches(known[v.id]))).map(n => n.target.join(' '))})).filter(v => v.targets.length);
+}"""
+
+
+def axe_violations(page: Page, *, impacts: Sequence[str] = SERIOUS, known: dict[str, str] = GRADIO_FAULTS) -> list[str]:
+    """axe-core's violations of the page as it is now, of these impacts, one line each: rule (impact): help at where.
+
+    axe-core's script ships inside the `axe-playwright-python` wheel (axe.min.js, MPL-2.0) and is
+    injected from disk: nothing is fetched. It runs axe's default rules (WCAG 2.x A and AA, best
+    practices), colour contrast included. `known`: {rule: CSS selector} of elements not counted for
+    that rule, for faults in Gradio's own markup (every other rule still checks them).
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_function(SETTLED, timeout=WAIT)
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(Axe().axe_script)
+    found = page.evaluate(AXE_RUN, [{"resultTypes": ["violations"], "elementRef": True}, known])
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'][:5])}" + (f" and {len(v['targets']) - 5} more" if len(v["targets"]) > 5 else "")
+            for v in found if v["impact"] in impacts]
 
 
 def free_port() -> int:

@@ -12,38 +12,22 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from assistant.app.feedback import read_feedback
 from assistant.core.settings import REPO_ROOT
 from assistant.core.types import Answer
-from tests.support import CHROMIUM, CHROMIUM_ARGS, hostile_pipeline, original, running_app
+from tests.support import WAIT, app_page, ask, chromium, hostile_pipeline, look_up, open_app, original, running_app
 
 pytestmark = [pytest.mark.browser]
 
 SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"
-WAIT = 120_000  # ms: generous, the machine is shared; nothing asserts on speed
-
-# Keeps every distinct state of the last assistant message, to see the answer arrive in steps.
-RECORD_STATES = """() => {
-  window.__states = [];
-  new MutationObserver(() => {
-    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
-    const last = bots[bots.length - 1];
-    const html = last ? last.innerHTML : '';
-    if (html && window.__states[window.__states.length - 1] !== html) window.__states.push(html);
-  }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
-}"""
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("the browser tests need Debian's Chromium: run `make system-deps` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -59,35 +43,8 @@ def app_url(pipeline, app_settings):
 
 @pytest.fixture
 def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url.rstrip("/"))
-    page = context.new_page()
-    page.dialogs, page.outside = [], []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("request", lambda request: None if request.url.startswith((app_url, "data:", "blob:")) else page.outside.append(request.url))
-    yield page
-    context.close()
-
-
-def open_app(page: Page, url: str) -> None:
-    page.goto(url)
-    page.locator("#question textarea").wait_for(timeout=WAIT)
-    page.evaluate(RECORD_STATES)
-
-
-def ask(page: Page, question: str) -> None:
-    """Type a question, send it and wait until its answer (or message) is complete."""
-    answers = page.locator("#chat [data-testid='bot'] .answer:not(.draft)")
-    before = answers.count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#question textarea").press("Enter")
-    expect(answers).to_have_count(before + 1, timeout=WAIT)
-
-
-def look_up(page: Page, query: str) -> None:
-    """Type `query` into the lookup tab's box and search (the tab must be open)."""
-    page.locator("#lookup-query textarea").fill(query)
-    page.locator("#lookup-search").click()
+    with app_page(browser, app_url) as page:
+        yield page
 
 
 def copy_with(page: Page, button) -> str:
@@ -143,7 +100,7 @@ def test_ask_click_a_citation_follow_up_rate_and_export(page, app_url, pipeline,
     expect(page.locator(".viewer-body .article-title")).to_have_text(first.title)
     expect(hit).to_be_in_viewport()
     page.keyboard.press("Escape")
-    expect(page.locator(".viewer-backdrop")).to_be_hidden()
+    expect(page.locator("dialog.viewer")).to_be_hidden()
 
     ask(page, "What is Berlin Plus?")
     ask(page, "When was it agreed?")

@@ -329,3 +329,17 @@ def test_mark_terms_marks_numbers_and_literal_words(text, query, expected):
 )
 def test_parse_reference(text, expected):
     assert parse_reference(text) == expected
+
+
+def test_the_article_viewer_shows_its_title_and_notice_once_and_its_headings_as_headings():
+    text = "NATO Today\n\n🧠 Made with AI.\n\nOrigins\n\nNATO was founded in 1949. It grew.\n\nLater years\n\nIt grew again."
+    html = render.article_html("NATO Today", "🧠 Made with AI.", text, text.index("NATO was"), text.index(" It grew."))
+    assert (html.count("NATO Today"), html.count("Made with AI")) == (1, 1)
+    assert '<h2 class="article-title">NATO Today</h2><p class="notice"' in html
+    assert '<h3>Origins</h3><mark id="hit">NATO was founded in 1949.</mark> It grew.<h4>Later years</h4>It grew again.' in html
+
+
+def test_the_article_viewer_adds_a_title_the_text_lacks_and_keeps_a_heading_inside_the_span_as_text():
+    text = "Intro line.\nOrigins\nNATO was founded in 1949."
+    html = render.article_html("nato.txt", "", text, 0, len(text))
+    assert html == f'<div class="article-text"><h2 class="article-title">nato.txt</h2><mark id="hit">{text}</mark></div>'
