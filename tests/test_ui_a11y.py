@@ -2,8 +2,8 @@
 
 axe-core (shipped inside the `axe-playwright-python` wheel, run from disk) checks the Ask view
 empty and with an answer and its source shown, the lookup tab with results, and the article
-viewer open, at a desktop and a phone width: no serious or critical violation, colour contrast
-included. The viewer is a modal dialog: focus moves into it, Tab stays inside, Escape closes it
+viewer open, at a desktop and a phone width, and the dark theme: no serious or critical
+violation, colour contrast included. The viewer is a modal dialog: focus moves into it, Tab stays inside, Escape closes it
 and focus goes back to the button that opened it.
 """
 
@@ -59,6 +59,20 @@ def test_an_answer_with_its_source_shown_has_no_serious_violation(page):
     answer_with_source(page)
     page.locator("#timings").get_by_text("Timings of the last answer").click()
     expect(page.locator("#timings table.timings")).to_be_visible()
+    page.locator("#settings").get_by_text("Settings").click()
+    expect(page.locator("#only-sources")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_the_dark_theme_has_no_serious_violation(page, app_url):
+    """Gradio follows the system's dark mode; `?__theme=dark` forces it."""
+    open_app(page, app_url + "?__theme=dark")
+    answer_with_source(page)
+    assert page.evaluate("document.body.classList.contains('dark')")
+    assert axe_violations(page) == []
+    page.get_by_role("tab", name="Look up a citation").click()
+    look_up(page, "Berlin Plus")
+    expect(page.locator("#lookup-results article.hit").first).to_be_visible(timeout=WAIT)
     assert axe_violations(page) == []
 
 

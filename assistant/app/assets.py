@@ -133,11 +133,12 @@ COUNT_JS = r"""(text) => {
 }"""
 
 CSS = """
+:root body.dark { --color-accent: var(--primary-500); }  /* the theme darkens the accent for white (see ui._theme); on dark, Gradio's own is the legible one */
 .answer { line-height: 1.6; }
 .answer p { margin: 0 0 .4em 0; }
 .answer .cite { display: inline-block; margin: 0 1px; padding: 0 5px; border-radius: 6px; font-size: .85em; font-weight: 600;
   text-decoration: none; color: var(--color-accent); background: var(--color-accent-soft); cursor: pointer; }
-.answer .cite:hover, .answer .cite:focus { background: var(--color-accent); color: white; }
+.answer .cite:hover, .answer .cite:focus { background: var(--primary-600); color: white; }  /* 5.2:1, on either theme */
 .answer .cite.unsupported { color: #b42318; background: #fee4e2; text-decoration: line-through; }
 .answer .sentence.unsupported { text-decoration: underline wavy #d92d20; text-underline-offset: 3px; }
 .answer .flag { white-space: nowrap; margin-left: 4px; padding: 0 6px; border-radius: 6px; font-size: .8em; color: #b42318; background: #fee4e2; }
@@ -176,6 +177,7 @@ CSS = """
 .src.unsupported { border-color: #f04438; }
 .src header { font-weight: 600; }
 .src .num { color: var(--color-accent); margin-right: 2px; }
+.dark .src .num { color: var(--primary-400); }  /* blue 500 measures 4.1:1 on a dark card */
 .src .section { margin: 2px 0; font-size: .85em; color: var(--body-text-color-subdued); }
 .src .notice { margin: 4px 0; padding: 2px 8px; font-size: .8em; border-left: 3px solid #f79009;
   background: rgba(247, 144, 9, .08); color: var(--body-text-color); }
