@@ -84,8 +84,16 @@ def test_the_lookup_tab_with_results_has_no_serious_violation(page):
 
 
 def test_the_open_article_viewer_has_no_serious_violation(page):
+    """The viewer shows the article's title once as its heading, its notice once, and its sections as headings."""
     answer_with_source(page)
+    card = page.locator("#sources-panel .src.active")
+    title, notice = card.locator(".title").inner_text(), card.locator(".notice").inner_text()
     open_viewer(page)
+    viewer = page.get_by_role("dialog", name=title)
+    expect(viewer.get_by_role("heading", level=2)).to_have_text(title)
+    shown = viewer.locator(".viewer-body").inner_text()
+    assert (shown.count(title), shown.count(notice)) == (1, 1)
+    assert viewer.get_by_role("heading", level=3).count() >= 3
     assert axe_violations(page) == []
 
 
