@@ -3,8 +3,8 @@
 axe-core (shipped inside the `axe-playwright-python` wheel, run from disk) checks the Ask view
 empty and with an answer and its source shown, the lookup tab with results, and the article
 viewer open, at a desktop and a phone width, and the dark theme: no serious or critical
-violation, colour contrast included. The viewer is a modal dialog: focus moves into it, Tab stays inside, Escape closes it
-and focus goes back to the button that opened it.
+violation, colour contrast included. The viewer is a modal dialog: focus moves into it, Tab
+stays inside, Escape closes it and focus goes back to the button that opened it.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ def open_viewer(page: Page) -> None:
 
 def test_the_empty_ask_view_has_no_serious_violation(page):
     assert axe_violations(page) == []
+    # the one fault not counted is Gradio's (tests.support.GRADIO_FAULTS): once this fails, Gradio has fixed it
+    assert [v.split(" ")[0] for v in axe_violations(page, known={})] == ["aria-required-children"]
 
 
 def test_an_answer_with_its_source_shown_has_no_serious_violation(page):
