@@ -132,3 +132,52 @@ def assert_checked(answer: Answer, threshold: float) -> None:
     for citation in answer.citations:
         assert isinstance(citation.supported, bool)
         assert original(citation.source)[citation.start : citation.end] == citation.text
+
+
+GOOD_NOTE = """The Harbour Note
+
+The Zephyr Lighthouse
+
+The Zephyr lighthouse was built in 1873 by the harbour board of Vellmar. Its lamp was first lit on 4 May 1874 and can be seen from 22 nautical miles away.
+"""
+
+
+def write_file(folder: Path, name: str, text: str) -> Path:
+    """`text` written to `folder/name` (the folder made if needed), as a user's file to upload."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def corpus_copy(root: Path, names: list[str]) -> Path:
+    """A writable corpus folder `root/corpus` holding copies of the named articles."""
+    import shutil
+
+    folder = root / "corpus"
+    folder.mkdir(parents=True)
+    for name in names:
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright (a Playwright `Browser`); fails with the fix when it is missing."""
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("the browser tests need Debian's Chromium: run `make system-deps` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_tab(page, url: str, tab: str) -> None:
+    """Load the app at `url`, wait for the question box, then open the tab named `tab`."""
+    page.goto(url)
+    page.locator("#question textarea").wait_for(timeout=120_000)
+    page.get_by_role("tab", name=tab).click()
