@@ -190,3 +190,22 @@ def test_documents_html(html, expected):
 def test_an_unknown_time_shows_a_dash():
     assert when("not a time") == "—"
 
+
+
+@pytest.mark.parametrize("update", [{"read_only": True}, {"auth_username": "ann", "auth_password": SecretStr("pw")}])
+def test_the_tab_refuses_a_write_it_may_not_make_and_stores_nothing(built, tmp_path, update):
+    """The handlers themselves refuse (read-only, or a login configured and none given), whatever the page shows."""
+    from types import SimpleNamespace
+
+    from assistant.app.conversation import PipelineHolder
+    from assistant.app.documents import _remove, _upload
+
+    settings = built.model_copy(update=update)
+    holder, anonymous = PipelineHolder(settings), SimpleNamespace(username=None)
+    before = built.manifest_path.read_bytes()
+    upload = write_file(tmp_path / "uploads", "harbour-note.txt", GOOD_NOTE)
+    shown, _ = _upload(holder, [str(upload)], False, anonymous, lambda *args, **kwargs: None)
+    removed = _remove(holder, source_name(built, "nato-role-in-global-security.txt"), anonymous)
+    expected = "read-only" if update.get("read_only") else "log in to add or remove documents"
+    assert expected in shown and expected in removed
+    assert built.manifest_path.read_bytes() == before and not (built.corpus_dir / "harbour-note.txt").exists()
