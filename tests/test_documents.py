@@ -209,3 +209,36 @@ def test_the_tab_refuses_a_write_it_may_not_make_and_stores_nothing(built, tmp_p
     expected = "read-only" if update.get("read_only") else "log in to add or remove documents"
     assert expected in shown and expected in removed
     assert built.manifest_path.read_bytes() == before and not (built.corpus_dir / "harbour-note.txt").exists()
+
+
+def test_the_app_pipeline_sees_an_added_document_once_refreshed(built, embeddings, tmp_path):
+    """Its keyword index is the one loaded at start until `refresh` reopens the index."""
+    from assistant.answer.pipeline import Pipeline
+    from assistant.app.conversation import PipelineHolder
+
+    holder = PipelineHolder(built, Pipeline.load(built, embeddings=embeddings))
+    add_files([write_file(tmp_path / "uploads", "harbour-note.txt", GOOD_NOTE)], built, embeddings=embeddings)
+    assert source_name(built, "harbour-note.txt") not in keyword_hits(holder, "Zephyr lighthouse Vellmar")
+    holder.refresh()
+    assert source_name(built, "harbour-note.txt") in keyword_hits(holder, "Zephyr lighthouse Vellmar")
+
+
+def keyword_hits(holder, query: str) -> set[str]:
+    """The documents the app pipeline's keyword search finds for `query`."""
+    return {p.chunk.source for p in holder.get().retriever.search(query, mode="bm25")}
+
+
+def test_removing_every_document_then_adding_one_gives_a_working_index(built, embeddings, tmp_path):
+    from assistant.answer.pipeline import Pipeline
+    from assistant.app.conversation import PipelineHolder
+
+    holder = PipelineHolder(built, Pipeline.load(built, embeddings=embeddings))
+    for source in list(read_manifest(built).documents):
+        remove_document(source, built)
+    holder.refresh()
+    with pytest.raises(AssistantError, match="python -m ingest"):
+        holder.get()
+    add_files([write_file(tmp_path / "uploads", "harbour-note.txt", GOOD_NOTE)], built, embeddings=embeddings)
+    holder.refresh()
+    assert list(holder.get().index.documents()) == [source_name(built, "harbour-note.txt")]
+    assert holder.get().answer("When was the Zephyr lighthouse built?", backend="extractive").citations[0].source == source_name(built, "harbour-note.txt")

@@ -158,7 +158,7 @@ def _views(holder, *chosen: list[str] | None) -> tuple:
 
 
 def _upload(holder, paths: list[str] | None, replacing: bool, request: gr.Request, progress) -> tuple[str, object]:
-    """Add the uploaded files; (the report, the file box: emptied once they are in, kept when nothing was tried)."""
+    """Add the uploaded files; (the report, the file box: emptied once all are in, kept when any was not)."""
     from ingest.manage import add_files
 
     problem = write_problem(holder.settings, getattr(request, "username", None))
@@ -173,7 +173,7 @@ def _upload(holder, paths: list[str] | None, replacing: bool, request: gr.Reques
         log.exception("adding %s failed", paths)
         return problem_html(f"adding the files failed ({type(exc).__name__}); the details are in the server log. Run `python -m ingest` to check the index."), gr.skip()
     holder.refresh()
-    return report_html(report), None
+    return report_html(report), gr.skip() if report.failures else None  # kept to retry, e.g. with Replace ticked
 
 
 def _confirm(holder, source: str | None) -> tuple:
