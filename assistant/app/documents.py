@@ -143,10 +143,10 @@ def documents_tab(holder, app: gr.Blocks, filters: tuple[gr.Dropdown, gr.Dropdow
     def removal(source: str | None, asked: list[str], looked: list[str], request: gr.Request):
         return (_remove(holder, source, request), gr.Column(visible=False), *_views(holder, asked, looked))
 
-    add.click(upload, [files, replace, *filters], [report, files, *views], **writes)
+    add.click(upload, [files, replace, *filters], [report, files, *views], show_progress_on=files, **writes)  # the bar where the files are
     remove.click(lambda source: _confirm(holder, source), chosen, [question, confirm, report], **PRIVATE)
     no.click(lambda: gr.Column(visible=False), None, confirm, **PRIVATE)
-    yes.click(removal, [chosen, *filters], [report, confirm, *views], **writes)
+    yes.click(removal, [chosen, *filters], [report, confirm, *views], show_progress_on=table, **writes)
 
 
 def _views(holder, *chosen: list[str] | None) -> tuple:
