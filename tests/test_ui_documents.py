@@ -88,6 +88,8 @@ def test_the_list_shows_each_document_with_its_sections_chunks_notice_and_time(p
 
 
 def test_an_uploaded_file_is_listed_and_answers_a_question_citing_it(page, app_url, app_settings, tmp_path):
+    from assistant.index.manifest import read_manifest
+
     open_tab(page, app_url, "Documents")
     upload(page, [write_file(tmp_path, "harbour-note.txt", GOOD_NOTE)])
     expect(page.locator("#documents-report")).to_contain_text("Added: corpus/harbour-note.txt", timeout=WAIT)
@@ -99,6 +101,7 @@ def test_an_uploaded_file_is_listed_and_answers_a_question_citing_it(page, app_u
     assert "The Harbour Note" in choices(page, page.locator("#documents-choice input"))
 
     page.get_by_role("tab", name="Ask").click()
+    expect(page.locator("#search-scope")).to_have_text(f"Searching: all {len(read_manifest(app_settings).documents)} documents")
     page.locator("#question textarea").fill("When was the Zephyr lighthouse built?")
     page.locator("#question textarea").press("Enter")
     answer = page.locator("#chat [data-testid='bot'] .answer:not(.draft)")
@@ -149,6 +152,7 @@ def test_a_removed_document_leaves_the_list_and_the_filters(page, app_url, app_s
     page.locator("#settings").get_by_text("Settings").click()
     remaining = choices(page, page.locator("#only-sources input"))
     assert remaining and EU_TITLE not in remaining
+    expect(page.locator("#search-scope")).to_have_text(f"Searching: all {len(remaining)} documents")
     assert not (app_settings.corpus_dir / ARTICLES[1]).exists() and list((app_settings.db_dir / "removed").glob("nato-relations-*"))
 
 

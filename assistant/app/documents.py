@@ -11,7 +11,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.app.chat import PRIVATE, STATIC
+from assistant.app.chat import PRIVATE, STATIC, scope_line
+from assistant.app.conversation import PipelineHolder
 from assistant.app.render import esc, problem_html
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
@@ -44,7 +45,7 @@ def write_problem(settings: Settings, username: str | None) -> str:
     return ""
 
 
-def listing(holder) -> dict[str, ManifestEntry]:
+def listing(holder: PipelineHolder) -> dict[str, ManifestEntry]:
     """The indexed documents by source ({} while there is no index)."""
     try:
         return holder.get().index.documents()
@@ -113,8 +114,9 @@ def storage_note(settings: Settings) -> str:
             f'<code>{esc(removed_dir(settings))}</code>, from where they can be put back.</p>')
 
 
-def documents_tab(holder, app: gr.Blocks, filters: tuple[gr.Dropdown, gr.Dropdown], line: gr.HTML) -> None:
-    """The tab's components and events; `filters` (Ask's, Lookup's) and `line` are refreshed on load and after each change."""
+def documents_tab(holder: PipelineHolder, app: gr.Blocks, filters: tuple[gr.Dropdown, gr.Dropdown], lines: tuple[gr.HTML, gr.HTML]) -> None:
+    """The tab's components and events. Refreshed on load and after each change: `filters` (Ask's, Lookup's) and
+    `lines` (the documents line above the tabs, the Ask tab's line saying what is searched)."""
     settings, locked = holder.settings, bool(deployment_problem(holder.settings))
     gr.HTML(storage_note(settings), elem_id="documents-note", **STATIC)
     table = gr.HTML(table_html({}), elem_id="documents-list", **STATIC)
@@ -133,7 +135,7 @@ def documents_tab(holder, app: gr.Blocks, filters: tuple[gr.Dropdown, gr.Dropdow
                     yes = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="documents-remove-yes")
                     no = gr.Button("Cancel", size="sm", elem_id="documents-remove-no")
     report = gr.HTML("", elem_id="documents-report", **STATIC)
-    views = [table, chosen, *filters, line]
+    views = [table, chosen, *filters, *lines]
     app.load(lambda asked, looked: _views(holder, asked, looked), list(filters), views, **PRIVATE)
     writes = {"concurrency_id": "documents", "concurrency_limit": 1, **PRIVATE}  # one write at a time here; the ingest lock guards other processes
 
@@ -149,15 +151,17 @@ def documents_tab(holder, app: gr.Blocks, filters: tuple[gr.Dropdown, gr.Dropdow
     yes.click(removal, [chosen, *filters], [report, confirm, *views], show_progress_on=table, **writes)
 
 
-def _views(holder, *chosen: list[str] | None) -> tuple:
-    """The table, the removal choices, each filter (its choice kept where the document still is) and the documents line."""
+def _views(holder: PipelineHolder, asked: list[str] | None, looked: list[str] | None) -> tuple:
+    """The table, the removal choices, both filters (their choice kept where the document still is) and both lines."""
     documents = listing(holder)
     choices = [(entry.title or source, source) for source, entry in ordered(documents)]
-    filters = [gr.Dropdown(choices=choices, value=[name for name in names or [] if name in documents]) for names in chosen]
-    return (table_html(documents), gr.Dropdown(choices=choices, value=None), *filters, line_html(documents))
+    asked, looked = ([name for name in names or [] if name in documents] for names in (asked, looked))
+    removable = gr.Dropdown(choices=choices, value=None)  # the confirmation names the file too
+    filters = (gr.Dropdown(choices=choices, value=asked), gr.Dropdown(choices=choices, value=looked))
+    return (table_html(documents), removable, *filters, line_html(documents), scope_line(holder, asked))
 
 
-def _upload(holder, paths: list[str] | None, replacing: bool, request: gr.Request, progress) -> tuple[str, object]:
+def _upload(holder: PipelineHolder, paths: list[str] | None, replacing: bool, request: gr.Request, progress) -> tuple[str, object]:
     """Add the uploaded files; (the report, the file box: emptied once all are in, kept when any was not)."""
     from ingest.manage import add_files
 
@@ -176,7 +180,7 @@ def _upload(holder, paths: list[str] | None, replacing: bool, request: gr.Reques
     return report_html(report), gr.skip() if report.failures else None  # kept to retry, e.g. with Replace ticked
 
 
-def _confirm(holder, source: str | None) -> tuple:
+def _confirm(holder: PipelineHolder, source: str | None) -> tuple:
     """The confirmation for removing `source`, or a message saying what to pick."""
     problem = deployment_problem(holder.settings)
     if problem or not source:
@@ -187,7 +191,7 @@ def _confirm(holder, source: str | None) -> tuple:
     return text, gr.Column(visible=True), ""
 
 
-def _remove(holder, source: str | None, request: gr.Request) -> str:
+def _remove(holder: PipelineHolder, source: str | None, request: gr.Request) -> str:
     from ingest.manage import remove_document
 
     problem = write_problem(holder.settings, getattr(request, "username", None))
@@ -206,7 +210,7 @@ def _remove(holder, source: str | None, request: gr.Request) -> str:
     return f'<ul class="documents-report"><li class="doc-done">Removed {esc(removal.title)} ({esc(source)}); {kept}.</li></ul>'
 
 
-def _embeddings(holder):
+def _embeddings(holder: PipelineHolder):
     """The pipeline's embedder, when one is loaded (ingest would otherwise load its own)."""
     try:
         return holder.get().embeddings

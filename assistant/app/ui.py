@@ -17,7 +17,7 @@ from assistant.answer.backends import available_backends
 from assistant.app import conversation
 from assistant.app import render as ui_render
 from assistant.app.assets import CSS, VIEWER_HTML, VIEWER_JS
-from assistant.app.chat import PRIVATE, STATIC, backend_options, chat_tab, scope_line
+from assistant.app.chat import PRIVATE, STATIC, backend_options, chat_tab
 from assistant.app.confidence import answer_json
 from assistant.app.conversation import PipelineHolder
 from assistant.app.documents import documents_tab
@@ -45,10 +45,9 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             with gr.Tab("Look up a citation", id="lookup"):
                 lookup_filter = _lookup_tab(holder)
             with gr.Tab("Documents", id="documents"):
-                documents_tab(holder, app, (chat_filter, lookup_filter), documents_line)  # also fills both filters on load
+                documents_tab(holder, app, (chat_filter, lookup_filter), (documents_line, chat_scope))  # also fills both filters and the scope line on load
         _viewer(holder)
         app.load(lambda: gr.Radio(**backend_options(settings, wait=True)), None, chat_backend, **PRIVATE)
-        app.load(lambda names: scope_line(holder, names), chat_filter, chat_scope, **PRIVATE)
         _api(holder)
     return app
 
