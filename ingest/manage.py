@@ -64,6 +64,8 @@ def add_files(uploads: list[Path], settings: Settings, *, replace: bool = False,
                 failures.append(Failure(upload.name, problem))
             else:
                 stored.append(SourceFile(target, source_name(settings, upload.name)))
+        if not stored:  # nothing to write: the index is left as it is
+            return IngestReport(failures=failures)
         step(0.3, "Reading and embedding")
         return _ingest_locked(_read_files(stored, failures), failures, len(stored), settings, False, False, embeddings, progress)
 

@@ -34,12 +34,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(pipeline, settings: Settings) -> Iterator[str]:
-    """The app of `ui.build_app`, launched as `python -m assistant serve` does; yields its URL."""
+def running_app(pipeline, settings: Settings, auth: tuple[str, str] | None = None) -> Iterator[str]:
+    """The app of `ui.build_app`, launched as `python -m assistant serve` does (behind a login with `auth`); yields its URL."""
     from assistant.app.ui import build_app, launch
 
     app = build_app(pipeline, settings)
-    url = launch(app, "127.0.0.1", free_port(), block=False)
+    url = launch(app, "127.0.0.1", free_port(), block=False, auth=auth)
     try:
         yield url
     finally:

@@ -167,3 +167,22 @@ def test_a_read_only_app_lists_the_documents_but_refuses_changes(page, app_setti
         expect(page.locator("#documents-add")).to_be_disabled()
         expect(page.locator("#documents-remove")).to_be_disabled()
         expect(page.locator("#documents-upload input[type=file]")).to_have_count(0)
+
+
+def test_behind_a_login_the_logged_in_user_adds_a_document(page, app_settings, embeddings, tmp_path):
+    """The upload handler gets the login's user name (without one it would refuse: see test_documents.py)."""
+    from pydantic import SecretStr
+
+    from assistant.answer.pipeline import Pipeline
+
+    settings = app_settings.model_copy(update={"auth_username": "ann", "auth_password": SecretStr("harbour-pw")})
+    with running_app(Pipeline.load(settings, embeddings=embeddings), settings, auth=("ann", "harbour-pw")) as url:
+        page.goto(url)
+        page.get_by_label("username").fill("ann")
+        page.get_by_label("password").fill("harbour-pw")
+        page.get_by_role("button", name="Login").click()
+        page.locator("#question textarea").wait_for(timeout=WAIT)
+        page.get_by_role("tab", name="Documents").click()
+        upload(page, [write_file(tmp_path, "login-note.txt", GOOD_NOTE.replace("Harbour Note", "Login Note"))])
+        expect(page.locator("#documents-report")).to_contain_text("Added: corpus/login-note.txt", timeout=WAIT)
+        expect(page.locator("#documents-list")).to_contain_text("The Login Note")
