@@ -242,3 +242,11 @@ def test_removing_every_document_then_adding_one_gives_a_working_index(built, em
     holder.refresh()
     assert list(holder.get().index.documents()) == [source_name(built, "harbour-note.txt")]
     assert holder.get().answer("When was the Zephyr lighthouse built?", backend="extractive").citations[0].source == source_name(built, "harbour-note.txt")
+
+
+def test_an_html_upload_is_kept_as_html_and_indexed_as_its_text(built, embeddings, tmp_path):
+    page = "<html><head><style>p {}</style></head><body><h1>The Harbour Page</h1><p>The Zephyr lighthouse was built in 1873.</p></body></html>"
+    report = add_files([write_file(tmp_path / "uploads", "harbour.html", page)], built, embeddings=embeddings)
+    entry = read_manifest(built).documents[source_name(built, "harbour.html")]
+    assert report.added and (built.corpus_dir / "harbour.html").read_text(encoding="utf-8") == page
+    assert entry.title == "The Harbour Page" and "<p>" not in (built.db_dir / "docs" / f"{entry.sha256}.txt").read_text(encoding="utf-8")
