@@ -207,4 +207,9 @@ table.documents .doc-notice { font-size: .85em; max-width: 28em; }
 .documents-report { margin: 8px 0; padding-left: 1.2em; }
 .documents-report .doc-failed { color: #b42318; }
 .documents-question { margin: 4px 0; }
+#documents-add { background: #1d4ed8; border-color: #1d4ed8; color: #fff; }  /* white on the theme's blue-500/red-500 is under 4.5:1 */
+#documents-add:hover { background: #1e40af; }
+#documents-remove, #documents-remove-yes { background: #b91c1c; border-color: #b91c1c; color: #fff; }
+#documents-remove:hover, #documents-remove-yes:hover { background: #991b1b; }
+#documents-upload .or { color: var(--body-text-color); }
 """
