@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -71,12 +73,23 @@ def ingest_documents(documents: Iterable[TextDocument], settings: Settings, *, r
 
 
 def _locked(settings: Settings, documents, failures: list[Failure], total: int, *options) -> IngestReport:
+    with ingest_lock(settings):
+        return _ingest_locked(documents, failures, total, settings, *options)
+
+
+@contextmanager
+def ingest_lock(settings: Settings) -> Iterator[None]:
+    """Held by every write to the index (CLI ingest, the app's uploads and removals); refuses at once when taken."""
     settings.db_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(settings.db_dir / "ingest.lock", timeout=0)
     try:
-        with FileLock(settings.db_dir / "ingest.lock", timeout=0):
-            return _ingest_locked(documents, failures, total, settings, *options)
+        lock.acquire()
     except Timeout:
         raise AssistantError(f"another ingest is writing to {settings.db_dir}; wait for it to finish, then run again") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _read_files(files: list[SourceFile], failures: list[Failure]) -> Iterator[TextDocument]:
@@ -138,7 +151,9 @@ def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitt
         report.failures.append(Failure(document.source, "no content left after removing boilerplate"))
         return None
     (report.updated if known else report.added).append(document.source)
-    return ManifestEntry(sha256=digest, path=document.path, title=parsed.title, notice=parsed.notice, chunk_ids=[c.chunk_id for c in chunks]), chunks
+    entry = ManifestEntry(sha256=digest, path=document.path, title=parsed.title, notice=parsed.notice, chunk_ids=[c.chunk_id for c in chunks],
+                          sections=len({c.section for c in chunks if c.section}), indexed_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    return entry, chunks
 
 
 def _progress(documents, total: int, enabled: bool):

@@ -52,8 +52,10 @@ def chromium() -> Iterator[Browser]:
         pytest.fail("the browser tests need Debian's Chromium: run `make system-deps` (apt-get install chromium)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @contextmanager
@@ -147,12 +149,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(pipeline, settings: Settings) -> Iterator[str]:
-    """The app of `ui.build_app`, launched as `python -m assistant serve` does; yields its URL."""
+def running_app(pipeline, settings: Settings, auth: tuple[str, str] | None = None) -> Iterator[str]:
+    """The app of `ui.build_app`, launched as `python -m assistant serve` does (behind a login with `auth`); yields its URL."""
     from assistant.app.ui import build_app, launch
 
     app = build_app(pipeline, settings)
-    url = launch(app, "127.0.0.1", free_port(), block=False)
+    url = launch(app, "127.0.0.1", free_port(), block=False, auth=auth)
     try:
         yield url
     finally:
@@ -245,3 +247,35 @@ def assert_checked(answer: Answer, threshold: float) -> None:
     for citation in answer.citations:
         assert isinstance(citation.supported, bool)
         assert original(citation.source)[citation.start : citation.end] == citation.text
+
+
+GOOD_NOTE = """The Harbour Note
+
+The Zephyr Lighthouse
+
+The Zephyr lighthouse was built in 1873 by the harbour board of Vellmar. Its lamp was first lit on 4 May 1874 and can be seen from 22 nautical miles away.
+"""
+
+
+def write_file(folder: Path, name: str, text: str) -> Path:
+    """`text` written to `folder/name` (the folder made if needed), as a user's file to upload."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def corpus_copy(root: Path, names: list[str]) -> Path:
+    """A writable corpus folder `root/corpus` holding copies of the named articles."""
+    import shutil
+
+    folder = root / "corpus"
+    folder.mkdir(parents=True)
+    for name in names:
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
+
+
+def open_tab(page, url: str, tab: str) -> None:
+    """Load the app at `url`, wait for the question box, then open the tab named `tab`."""
+    open_app(page, url)
+    page.get_by_role("tab", name=tab).click()

@@ -218,4 +218,24 @@ dialog.viewer::backdrop { background: rgba(15, 23, 42, .55); }
 .viewer-body .notice { margin: 0 0 1em; font-size: .85em; border-left: 3px solid #f79009; padding: 2px 8px; white-space: normal; }
 .article-text { white-space: pre-wrap; line-height: 1.6; overflow-wrap: anywhere; }
 .article-text mark#hit { outline: 2px solid #f59e0b; }
+/* Documents tab */
+#documents-line .documents-line { margin: 0 0 6px 0; font-size: .9em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.documents-note { margin: 4px 0 10px 0; font-size: .9em; }
+.documents-note.read-only { border-left: 3px solid #b54708; padding: 4px 10px; }
+table.documents { width: 100%; border-collapse: collapse; font-size: .92em; }
+table.documents caption { text-align: left; font-weight: 700; padding: 4px 0 8px 0; }
+table.documents th { text-align: left; border-bottom: 2px solid var(--block-border-color); padding: 6px 8px; }
+table.documents td { border-bottom: 1px solid var(--block-border-color); padding: 6px 8px; vertical-align: top; }
+table.documents td.num, table.documents th:nth-child(2), table.documents th:nth-child(3) { text-align: right; font-variant-numeric: tabular-nums; }
+table.documents .doc-title { display: block; font-weight: 700; }
+table.documents .doc-source { display: block; font-size: .85em; font-family: var(--font-mono); overflow-wrap: anywhere; }
+table.documents .doc-notice { font-size: .85em; max-width: 28em; }
+.documents-report { margin: 8px 0; padding-left: 1.2em; }
+.documents-report .doc-failed { color: #b42318; }
+.documents-question { margin: 4px 0; }
+#documents-add { background: #1d4ed8; border-color: #1d4ed8; color: #fff; }  /* white on the theme's blue-500/red-500 is under 4.5:1 */
+#documents-add:hover { background: #1e40af; }
+#documents-remove, #documents-remove-yes { background: #b91c1c; border-color: #b91c1c; color: #fff; }
+#documents-remove:hover, #documents-remove-yes:hover { background: #991b1b; }
+#documents-upload .or { color: var(--body-text-color); }
 """

@@ -19,6 +19,7 @@ from assistant.app.refusal import Refusal, explain
 from assistant.core.errors import AssistantError, BadQuestion
 from assistant.core.settings import Settings
 from assistant.core.types import Answer, Message, validate_history
+from assistant.index.chroma import open_index
 
 log = logging.getLogger(__name__)
 NOTHING_TO_RETRY = "there is no question to search again yet: ask one first"
@@ -58,6 +59,21 @@ class PipelineHolder:
             if self._pipeline is None:
                 self._pipeline = Pipeline.load(self.settings)
             return self._pipeline
+
+    def refresh(self) -> None:
+        """See the index as the last write left it (after an upload or removal): reopen the collection, reload the keyword index.
+
+        An index that cannot be opened any more (its last document removed) drops the pipeline: the next use says what to do.
+        """
+        with self._lock:
+            if self._pipeline is None:
+                return
+            try:
+                fresh = open_index(self.settings, self._pipeline.embeddings.dimension)
+            except AssistantError:
+                self._pipeline = None
+                return
+            self._pipeline.index.collection, self._pipeline.index.keyword = fresh.collection, fresh.keyword
 
     def document_text(self, source: str) -> str | None:
         """Full text of an indexed document, or None when it is not (or no longer) in the index."""

@@ -17,9 +17,10 @@ from assistant.answer.backends import available_backends
 from assistant.app import conversation
 from assistant.app import render as ui_render
 from assistant.app.assets import CSS, VIEWER_HTML, VIEWER_JS
-from assistant.app.chat import PRIVATE, STATIC, backend_options, chat_tab, document_choices, scope_line
+from assistant.app.chat import PRIVATE, STATIC, backend_options, chat_tab
 from assistant.app.confidence import answer_json
 from assistant.app.conversation import PipelineHolder
+from assistant.app.documents import documents_tab
 from assistant.app.lookup import MODES, lookup_html, records
 from assistant.app.lookup import search as search_passages
 from assistant.core.errors import AssistantError
@@ -37,15 +38,16 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
     holder = PipelineHolder(settings, pipeline)
     with gr.Blocks(title="Document assistant") as app:
         gr.HTML(HEADER, **STATIC)
+        documents_line = gr.HTML("", elem_id="documents-line", **STATIC)
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 chat_backend, chat_filter, chat_scope = chat_tab(holder, app)
             with gr.Tab("Look up a citation", id="lookup"):
                 lookup_filter = _lookup_tab(holder)
+            with gr.Tab("Documents", id="documents"):
+                documents_tab(holder, app, (chat_filter, lookup_filter), (documents_line, chat_scope))  # also fills both filters and the scope line on load
         _viewer(holder)
-        app.load(lambda: (gr.Dropdown(choices=document_choices(holder)), gr.Dropdown(choices=document_choices(holder)), gr.Radio(**backend_options(settings, wait=True))),
-                 None, [chat_filter, lookup_filter, chat_backend], **PRIVATE)
-        app.load(lambda names: scope_line(holder, names), chat_filter, chat_scope, **PRIVATE)
+        app.load(lambda: gr.Radio(**backend_options(settings, wait=True)), None, chat_backend, **PRIVATE)
         _api(holder)
     return app
 

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     port: int = Field(7860, description="Port the app listens on.")
     auth_username: str | None = Field(None, description="With auth_password: the app asks for this user name and password.")
     auth_password: SecretStr | None = Field(None, description="With auth_username: the app's password. Never printed.")
+    read_only: bool = Field(False, description="The app's Documents tab only lists: adding and removing documents is refused (a reader-only deployment).")
     feedback_file: Path = Field(REPO_ROOT / "feedback.jsonl", description="Where thumbs up/down on answers are kept: one line per answer, its latest vote and reason.")
 
     @property

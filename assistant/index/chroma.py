@@ -181,13 +181,17 @@ def text_from_chunks(chunks: list[Chunk]) -> str:
 
 
 def documents_from_chunks(collection) -> dict[str, ManifestEntry]:
-    """Source -> entry (title, notice, chunk ids; no hash), read from the chunks' metadata page by page."""
+    """Source -> entry (title, notice, chunk ids, sections; no hash), read from the chunks' metadata page by page."""
     found: dict[str, ManifestEntry] = {}
+    sections: dict[str, set[str]] = {}
     for offset in range(0, collection.count(), PAGE):
         got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
         for chunk_id, meta in zip(got["ids"], got["metadatas"]):
             entry = found.setdefault(meta["source"], ManifestEntry(title=meta.get("title", ""), notice=meta.get("notice", "")))
             entry.chunk_ids.append(chunk_id)
+            sections.setdefault(meta["source"], set()).add(meta.get("section", ""))
+    for source, entry in found.items():
+        entry.sections = len(sections[source] - {""})
     return found
 
 

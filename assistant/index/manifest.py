@@ -20,7 +20,8 @@ MANIFEST_VERSION = 1
 class ManifestEntry(BaseModel):
     """One ingested document: its content hash (the name of its kept copy), title, notice and chunk ids.
 
-    A document listed from a Chroma server's chunks (a host that did not ingest) has no hash or path.
+    A document listed from a Chroma server's chunks (a host that did not ingest) has no hash or path;
+    one from a manifest written before a field existed has its default (sections None, indexed_at "").
     """
 
     sha256: str = ""
@@ -28,6 +29,8 @@ class ManifestEntry(BaseModel):
     title: str = ""
     notice: str = ""
     chunk_ids: list[str] = Field(default_factory=list)
+    sections: int | None = None  # headed sections its chunks fall in (None: not recorded)
+    indexed_at: str = ""  # when this version was ingested, ISO 8601 UTC ("": not recorded)
 
 
 class Manifest(BaseModel):
