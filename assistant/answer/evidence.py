@@ -66,6 +66,7 @@ class ScoredSentence:
     cue: float
     strict: bool = False
     probability: float | None = None  # the answer scorer's, when it read this sentence
+    part: int = 0  # which part of a compound question it was scored for (assistant.answer.decompose)
 
     @property
     def score(self) -> float:
@@ -142,6 +143,29 @@ def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredS
     return [passages[i] for i in order], sorted(rescored, key=lambda x: -x.score)
 
 
+def merge_parts(rankings: list[tuple[list[Passage], list[ScoredSentence]]], k: int) -> tuple[list[Passage], list[ScoredSentence]]:
+    """One answer's passages and sentences from those of each part of a compound question.
+
+    The passages are taken in turn, the first of each part, then the second of each, until `k`
+    (a passage two parts found counts once); each sentence keeps its score and is tagged with
+    its part, best first.
+    """
+    passages: list[Passage] = []
+    place: dict[str, int] = {}
+    for rank in range(max((len(p) for p, _ in rankings), default=0)):
+        for found, _ in rankings:
+            if rank < len(found) and len(passages) < k and found[rank].chunk.chunk_id not in place:
+                place[found[rank].chunk.chunk_id] = len(passages)
+                passages.append(found[rank])
+    sentences = [
+        replace(x, passage=place[found[x.passage].chunk.chunk_id], part=part)
+        for part, (found, ranked) in enumerate(rankings)
+        for x in ranked
+        if found[x.passage].chunk.chunk_id in place
+    ]
+    return passages, sorted(sentences, key=lambda x: -x.score)
+
+
 def _reading_order(passages: list[Passage], ranked: list[ScoredSentence]) -> list[ScoredSentence]:
     """Each sentence by heuristic rank, followed by its passage's next sentence; no repeats."""
     by_place = {(x.passage, x.start): x for x in ranked}
@@ -179,6 +203,12 @@ def previous_sentence(passage: Passage, start: int) -> str:
             return previous
         previous = chunk.text[s:e]
     return ""
+
+
+def next_sentence(passage: Passage, end: int) -> str:
+    """The sentence of the passage just after the one ending at absolute offset `end` ("" if last)."""
+    chunk = passage.chunk
+    return next((chunk.text[s:e] for s, e in sentence_spans(chunk.text) if chunk.start + s >= end), "")
 
 
 def _weighted_terms(question: str, keyword) -> dict[str, float]:

@@ -11,9 +11,10 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
-from assistant.answer import cite, markers
+from assistant.answer import cite, decompose, markers
 from assistant.answer.backends import AnswerBackend, get_backend
-from assistant.answer.evidence import learned_ranking, score_sentences
+from assistant.answer.evidence import learned_ranking, merge_parts, score_sentences
+from assistant.answer.names import about_unknown, unknown_names
 from assistant.answer.scorer import Scorer, get_scorer, refusal_default
 from assistant.answer.verify import verify
 from assistant.core import prompts
@@ -67,6 +68,10 @@ class Pipeline:
         """The set threshold, else the one calibrated for the score refusal is decided on."""
         return self.settings.refusal_threshold if self.settings.refusal_threshold is not None else refusal_default(self.settings)
 
+    def unknown_names(self, question: str) -> list[str]:
+        """The names `question` asks about that no passage contains (refused: `assistant.answer.names`)."""
+        return unknown_names(question, self.index.keyword) if self.settings.refuse_unknown_names else []
+
     def backend(self, name: str | None = None) -> AnswerBackend:
         name = name or self.settings.backend
         if name not in self._backends:
@@ -88,14 +93,16 @@ class Pipeline:
         clock = _Clock()
         question, chosen, standalone = self._understood(question, history, backend, standalone, clock)
         passages, evidence, strength = self._evidence(standalone, k or self.settings.top_k, sources, clock)
-        reply = _Reply(question, standalone, tuple(passages), strength)
-        if strength < self.refusal_threshold:
+        missing = self.unknown_names(standalone)
+        reply = _Reply(question, standalone, tuple(passages), strength, tuple(missing))
+        if strength < self.refusal_threshold or about_unknown(standalone, missing):
             yield REFUSAL
             yield reply.refusal(clock, chosen.name)
             return
         draft, notice = yield from self._drafted(chosen, standalone, passages, evidence, clock)
         claims, chosen, notice = self._verified(chosen, draft, notice, standalone, passages, evidence, clock)
-        yield reply.checked(claims, clock, chosen.name, notice)
+        premise = prompts.UNKNOWN_NAMES_NOTICE.format(names=" or ".join(missing)) if missing else ""
+        yield reply.checked(claims, clock, chosen.name, " ".join(n for n in (premise, notice) if n))
 
     def _understood(self, question: str, history, backend: str | None, standalone: str | None, clock: _Clock) -> tuple[str, AnswerBackend, str]:
         """The cleaned question, the backend that answers, and the standalone question it searches for."""
@@ -130,7 +137,21 @@ class Pipeline:
         return claims, chosen, notice
 
     def _evidence(self, question: str, k: int, sources: list[str] | None, clock: _Clock) -> tuple[list[Passage], list, float]:
-        """The top-k passages, their scored sentences best first, and the score refusal is decided on."""
+        """The top-k passages, their scored sentences best first, and the score refusal is decided on.
+
+        A compound question ("When was NATO founded, and when did it first invoke Article 5?") is
+        also ranked part by part, and its answer draws on the best passages of each part. It is
+        refused when neither the whole question nor every one of its parts is supported."""
+        passages, evidence, strength = self._ranked(question, k, sources, clock)
+        asked = decompose.parts(question)
+        if len(asked) > 1:
+            each = [self._ranked(part, k, sources, clock) for part in asked]
+            passages, evidence = merge_parts([(found, ranked) for found, ranked, _ in each], k)
+            strength = max(strength, min(s for _, _, s in each))
+        return passages, evidence, strength
+
+    def _ranked(self, question: str, k: int, sources: list[str] | None, clock: _Clock) -> tuple[list[Passage], list, float]:
+        """Retrieval, the heuristic blend and the answer scorer for one question."""
         pool = max(k, self.settings.rerank_candidates) if self.scorer else k
         passages = self.retriever.search(question, k=pool, sources=sources)
         clock.lap("retrieve")
@@ -146,7 +167,7 @@ class Pipeline:
             if self.settings.refuse_by == "scorer":
                 strength = evidence[0].score if evidence else 0.0
         clock.lap("rank")
-        return passages, evidence, strength
+        return passages[:k], evidence, strength
 
 
 def says_no_answer(text: str) -> bool:
@@ -169,9 +190,11 @@ class _Reply:
     standalone: str
     passages: tuple[Passage, ...]
     strength: float
+    unknown_names: tuple[str, ...] = ()
 
     def refusal(self, clock: _Clock, backend: str, notice: str = "") -> Answer:
-        return Answer(self.question, self.standalone, REFUSAL, True, (), self.passages, timings_ms=clock.done(), backend=backend, notice=notice, evidence_score=self.strength)
+        return Answer(self.question, self.standalone, REFUSAL, True, (), self.passages, timings_ms=clock.done(), backend=backend, notice=notice,
+                      evidence_score=self.strength, unknown_names=self.unknown_names)
 
     def checked(self, claims: list[cite.Claim], clock: _Clock, backend: str, notice: str) -> Answer:
         """The answer from verified claims; a refusal when no sentence is supported."""
@@ -180,11 +203,12 @@ class _Reply:
         if not any(s.supported for s in sentences):
             return self.refusal(clock, backend, notice)
         text = cite.render(sentences)
-        return Answer(self.question, self.standalone, text, False, tuple(citations), self.passages, tuple(sentences), clock.done(), backend, notice, self.strength)
+        return Answer(self.question, self.standalone, text, False, tuple(citations), self.passages, tuple(sentences), clock.done(), backend, notice,
+                      self.strength, self.unknown_names)
 
 
 class _Clock:
-    """Milliseconds spent in each stage, plus `total`."""
+    """Milliseconds spent in each stage (added up when a stage runs more than once), plus `total`."""
 
     def __init__(self) -> None:
         self.began = self.last = time.perf_counter()
@@ -192,7 +216,7 @@ class _Clock:
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        self.laps[stage] = (now - self.last) * 1000
+        self.laps[stage] = self.laps.get(stage, 0.0) + (now - self.last) * 1000
         self.last = now
 
     def done(self) -> dict[str, float]:

@@ -2,7 +2,8 @@
 
 Checked in this order, cheapest first: the question is not in English; it asks for a summary
 or an overview; a document filter left out the documents that answer it (the same question
-over all documents is answered); otherwise the fact is not in the documents.
+over all documents is answered); it asks about a name the documents never mention; otherwise
+the fact is not in the documents.
 
 >>> looks_non_english("Wann wurde die NATO gegründet?"), looks_non_english("When was NATO established?")
 (True, False)
@@ -48,13 +49,14 @@ CLOSEST = 2  # passages shown when the fact is missing
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an answer was refused (`kind`: language, summary, filter or missing) and what to show with it."""
+    """Why an answer was refused (`kind`: language, summary, filter, unknown or missing) and what to show with it."""
 
     kind: str
     searched: tuple[str, ...] = ()  # filter: titles of the documents the filter kept
     total: int = 0  # filter, summary: how many documents there are
     titles: tuple[str, ...] = ()  # summary: every document's title; filter: the titles that answer it
-    closest: tuple[Passage, ...] = ()  # missing: the closest passages searched
+    closest: tuple[Passage, ...] = ()  # unknown, missing: the closest passages searched
+    names: tuple[str, ...] = ()  # unknown: the names no document mentions
 
 
 def said(why: Refusal, filter_name: str = "the document filter") -> str:
@@ -69,6 +71,8 @@ def said(why: Refusal, filter_name: str = "the document filter") -> str:
         return f"Why: summaries and overviews are not supported yet; ask about one thing at a time. The documents: {'; '.join(why.titles)}."
     if why.kind == "filter":
         return f"Why: {filter_name} left the answer out ({len(why.searched)} of {why.total} documents searched); over all documents it is answered."
+    if why.kind == "unknown":
+        return f"Why: the documents never mention {' or '.join(why.names)}."
     return "Why: the documents do not seem to contain this."
 
 
@@ -100,6 +104,8 @@ def explain(pipeline, answer: Answer, *, history: list[dict], sources: list[str]
         if wider is not None and not wider.refused:
             answering = tuple(dict.fromkeys(c.title for c in wider.citations))
             return Refusal("filter", searched=tuple(documents[s] for s in kept), total=len(documents), titles=answering)
+    if answer.unknown_names:
+        return Refusal("unknown", closest=answer.passages[:CLOSEST], names=answer.unknown_names)
     return Refusal("missing", closest=answer.passages[:CLOSEST])
 
 

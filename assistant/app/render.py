@@ -129,10 +129,12 @@ def refusal_html(why: Refusal, turn: int) -> str:
         return (f"<p>Your document filter left the answer out: only {len(why.searched)} of {why.total} documents were searched "
                 f"({kept}).</p><p class=\"answer-foot\">Over all documents this is answered{f' from {found}' if found else ''}: press "
                 "<b>Search all documents</b> under the question box, or empty “Only search these documents” in Settings.</p>")
+    said = (f"The documents never mention {' or '.join(esc(n) for n in why.names)}."
+            if why.kind == "unknown" else "The documents do not seem to contain this.")
     if not why.closest:
-        return "<p>The documents do not seem to contain this.</p>"
+        return f"<p>{said}</p>"
     closest = "".join(f"<li>{answer_link(turn, i)} <b>{esc(p.chunk.title)}</b>: {esc(snippet(p.chunk.text))}</li>" for i, p in enumerate(why.closest, start=1))
-    return f'<p>The documents do not seem to contain this. The closest passages searched:</p><ul class="closest">{closest}</ul>'
+    return f'<p>{said} The closest passages searched:</p><ul class="closest">{closest}</ul>'
 
 
 def snippet(text: str, limit: int = 160) -> str:

@@ -32,6 +32,7 @@ CONDENSE_USER = "Conversation:\n{history}\n\nLast question: {question}\nRewritte
 FALLBACK_NOTICE = "The {backend} model failed ({reason}), so this is the extractive answer instead."
 UNSUPPORTED_NOTICE = "The {backend} model's answer had no sentence the sources support, so this is the extractive answer instead."
 EMPTY_NOTICE = "The {backend} model returned no text, so this is the extractive answer instead."
+UNKNOWN_NAMES_NOTICE = "The documents never mention {names}: check the question's premise. This is what they do say."
 UNSUPPORTED_MARK = "(not supported by the sources)"
 # the {reason} of FALLBACK_NOTICE when the model gave up or its process went away
 TIMEOUT_REASON = "no complete answer within {seconds:g} s; raise llm_timeout for a slow model"

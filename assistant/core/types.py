@@ -122,6 +122,7 @@ class Answer:
     backend: str = "extractive"
     notice: str = ""
     evidence_score: float = 0.0
+    unknown_names: tuple[str, ...] = ()  # names of the question no passage contains (assistant.answer.names)
 
     def to_dict(self) -> dict:
         return {
@@ -136,4 +137,5 @@ class Answer:
             "backend": self.backend,
             "notice": self.notice,
             "evidence_score": round(self.evidence_score, 4),
+            "unknown_names": list(self.unknown_names),
         }

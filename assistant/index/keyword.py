@@ -63,11 +63,15 @@ class KeywordIndex:
         """The stemmed, stopword-free tokens BM25 sees in `text`."""
         return list(terms_of(text))
 
-    def idf(self, term: str) -> float:
-        """BM25's inverse document frequency of `term` (highest for terms no chunk has)."""
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold the stemmed `term`."""
         token = self.bm25.vocab_dict.get(term)
         indptr = self.bm25.scores["indptr"]
-        df = 0 if token is None else int(indptr[token + 1] - indptr[token])
+        return 0 if token is None else int(indptr[token + 1] - indptr[token])
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of `term` (highest for terms no chunk has)."""
+        df = self.document_frequency(term)
         n = len(self.ids)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 

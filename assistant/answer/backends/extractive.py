@@ -11,13 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answer.condense import condense
-from assistant.answer.evidence import ScoredSentence, previous_sentence
+from assistant.answer.evidence import ScoredSentence, next_sentence, previous_sentence
 from assistant.answer.guard import addresses_assistant
 from assistant.answer.markers import literal
 from assistant.core.types import Passage
 from assistant.index.keyword import terms_of
 
 RELATIVE_FLOOR = 0.85  # a further sentence must score at least this share of the best one
+# "How do the articles describe…", "…across the documents": the best sentence of each document
+# that scores at least this share of the best one, up to ACROSS_DOCUMENTS of them.
+ACROSS = re.compile(r"(?<!according to )\bthe (?:different |various |several |other )?(?:articles|documents|sources)\b|\bacross (?:the )?(?:articles|documents|sources)\b", re.IGNORECASE)
+ACROSS_FLOOR, ACROSS_DOCUMENTS = 0.5, 3
 MAX_OVERLAP = 0.6  # ...and must not repeat the words of a sentence already chosen
 # A sentence that opens by pointing back ("This agreement…", "It…", "As a result,…") is quoted
 # after the sentence it points to, so the answer reads on its own.
@@ -27,6 +31,11 @@ LEANS_BACK = re.compile(
     r"|(?:As a result|In response|In turn|However|Therefore|Thus|Consequently|Additionally|Moreover|Furthermore|In addition|Subsequently|Nevertheless|Instead|Similarly|Likewise)\b)"
 )
 
+# A next sentence that carries on with a demonstrative ("This agreement allowed…", "These
+# measures…", "This led to…") is quoted after the sentence it continues: it says what that
+# sentence's subject did or allowed, which is what questions about it ask.
+CARRIES_ON = re.compile(r"^(?:This|These)\b")
+
 
 @dataclass
 class ExtractiveBackend:
@@ -34,9 +43,16 @@ class ExtractiveBackend:
     name: str = "extractive"
 
     def stream(self, question: str, passages: list[Passage], evidence: list[ScoredSentence]) -> Iterator[str]:
+        """The chosen sentences, each after the one it leans on; for a compound question, the
+        choice is made for each part (`ScoredSentence.part`) in turn."""
         quoted: set[str] = set()
-        for sentence in choose(evidence, self.max_sentences):
-            for text in (antecedent(sentence, passages), sentence.text):
+        chosen: list[ScoredSentence] = []
+        across = bool(ACROSS.search(question))
+        for part in sorted({x.part for x in evidence}):  # each part's best that the answer does not hold yet
+            candidates = [x for x in evidence if x.part == part and x.text not in {c.text for c in chosen}]
+            chosen += choose_across(candidates, passages) if across else choose(candidates, self.max_sentences)
+        for sentence in chosen:
+            for text in (antecedent(sentence, passages), sentence.text, continuation(sentence, passages)):
                 if text and text not in quoted:
                     quoted.add(text)
                     yield f"{literal(text)} [{sentence.passage + 1}] "
@@ -59,12 +75,32 @@ def choose(evidence: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
     return picks
 
 
+def choose_across(evidence: list[ScoredSentence], passages: list[Passage]) -> list[ScoredSentence]:
+    """The best sentence of each document, best first, for a question about what the documents
+    say: those scoring at least `ACROSS_FLOOR` of the best one, from `ACROSS_DOCUMENTS` at most."""
+    picks: dict[str, ScoredSentence] = {}
+    for candidate in evidence:
+        source = passages[candidate.passage].chunk.source
+        if len(picks) >= ACROSS_DOCUMENTS or candidate.score < ACROSS_FLOOR * evidence[0].score:
+            break
+        picks.setdefault(source, candidate)
+    return list(picks.values())
+
+
 def antecedent(sentence: ScoredSentence, passages: list[Passage]) -> str:
     """The sentence before `sentence` in its passage when `sentence` leans on it, else ""."""
     if not LEANS_BACK.match(sentence.text):
         return ""
     before = previous_sentence(passages[sentence.passage], sentence.start)
     return "" if addresses_assistant(before) else before  # never quote an injection
+
+
+def continuation(sentence: ScoredSentence, passages: list[Passage]) -> str:
+    """The sentence after `sentence` in its passage when it carries on from it ("This agreement
+    allowed…", "This led to…"), else "": the answer to a question is often there, after the
+    sentence that names what the question names."""
+    after = next_sentence(passages[sentence.passage], sentence.end)
+    return after if CARRIES_ON.match(after) and not addresses_assistant(after) else ""
 
 
 def _overlap(a: str, b: str) -> float:

@@ -1,0 +1,64 @@
+"""Names a question asks about that no indexed passage contains.
+
+"When did Finland and Sweden join NATO?" cannot be answered from documents that never mention
+Finland or Sweden, however close the passages about NATO's enlargement score. When the missing
+name is what the question is about (its first name, usually its subject), the question is
+refused and the refusal says which names are missing (`assistant.app.refusal`). When it is a
+detail ("Why did NATO lead the ISAF mission in Iraq?"), the question is answered from what the
+documents do say, with a notice that they never mention it: the premise may be wrong.
+
+A name is a capitalised phrase of the question (`assistant.answer.condense.entities`), split
+at "and", "of", "for", "in" and "on"; it is missing when none of its words (stemmed as the keyword index stems them) occurs
+in any chunk. A single word that looks like a demonym or an adjective ("Russian", "Eurasian",
+"Chinese") is never called missing: the documents may name the place it comes from.
+
+>>> class Keywords:  # a keyword index that knows these stems only
+...     known = {"nato", "join", "russia"}
+...     def terms(self, text): return [w.lower() for w in text.split()]
+...     def document_frequency(self, term): return int(term in self.known)
+>>> unknown_names("When did Finland and Sweden join NATO?", Keywords())
+['Finland', 'Sweden']
+>>> unknown_names("Why did NATO fight Russian forces?", Keywords()), unknown_names("What is NATO?", Keywords())
+([], [])
+>>> unknown_names("And then? (following up on: What did NATO join?)", Keywords())
+[]
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.condense import entities
+
+_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:an|ian|ean|ese|ish|ic|i)$")
+_AND = re.compile(r"\s+(?:and|of|for|in|on)\s+")
+# Capitalised only because a sentence starts there ("(following up on: What is…)")
+_NOT_NAMES = frozenset("what when where which who whom whose why how does did do is are was were can could will would should "
+                       "has have had may might must shall and or but if in on at for from to of by with about as according".split())
+
+
+def about_unknown(question: str, missing: list[str]) -> bool:
+    """True when the first name of `question`, usually its subject, is one of the `missing` ones.
+
+    >>> about_unknown("When did Finland and Sweden join NATO?", ["Finland", "Sweden"])
+    True
+    >>> about_unknown("Why did NATO lead the ISAF mission in Iraq?", ["Iraq"])
+    False
+    """
+    names = [n for n in entities(question) if n.lower() not in _NOT_NAMES]
+    first = re.sub(r"^the\s+", "", _AND.split(names[0])[0].strip(), flags=re.IGNORECASE) if names else ""
+    return first in missing
+
+
+def unknown_names(question: str, keyword) -> list[str]:
+    """The names of `question` that no chunk of the index contains, in the question's order."""
+    out = []
+    for entity in entities(question):
+        for name in _AND.split(entity):
+            name = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE)
+            terms = keyword.terms(name)
+            if not terms or _ADJECTIVE.match(name) or name.lower() in _NOT_NAMES:
+                continue
+            if all(keyword.document_frequency(t) == 0 for t in terms):
+                out.append(name)
+    return list(dict.fromkeys(out))

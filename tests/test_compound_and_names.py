@@ -1,0 +1,103 @@
+"""Compound questions answered part by part, the sentence that carries an answer on, and names the
+documents never mention: pure rules on their own, then through the real pipeline and index."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from assistant.answer.decompose import parts
+from assistant.answer.names import about_unknown, unknown_names
+from assistant.app import conversation
+from assistant.app.conversation import PipelineHolder
+from assistant.app.refusal import Refusal, said
+from assistant.app.render import refusal_html
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Who founded NATO, and why?", ["Who founded NATO, and why?"]),  # "why" alone: no second question
+        ("How did the EU respond, and what did NATO do?", ["How did the EU respond?", "What did NATO do?"]),
+        ("What is the OSCE, and where is it based?", ["What is the OSCE?", "Where is the OSCE based?"]),
+        ("What do the articles say about the PfP and about who joins it?", ["What do the articles say about the PfP?", "What do the articles say about who joins the PfP?"]),
+        ("How do NATO and the EU cooperate?", ["How do NATO and the EU cooperate?"]),
+        ("What are the aims of NATO and the EU?", ["What are the aims of NATO and the EU?"]),
+        ("What role does NATO play in Europe and in Asia?", ["What role does NATO play in Europe?", "What role does NATO play in Asia?"]),
+        ("What are the strengths and weaknesses of the alliance?", ["What are the strengths of the alliance?", "What are the weaknesses of the alliance?"]),
+    ],
+)
+def test_compound_questions_split_into_questions_that_stand_alone(question, expected):
+    assert parts(question) == expected
+
+
+class Keywords:
+    """A keyword index that knows these stems only (the rule needs `terms` and `document_frequency`)."""
+
+    known = {"nato", "join", "lead", "isaf", "mission", "russia"}
+
+    def terms(self, text):
+        return [w.strip("?,.").lower() for w in text.split() if w.strip("?,.").lower() not in {"the", "of"}]
+
+    def document_frequency(self, term):
+        return int(term in self.known)
+
+
+@pytest.mark.parametrize(
+    "question, missing, about",
+    [
+        ("When did Finland and Sweden join NATO?", ["Finland", "Sweden"], True),
+        ("Why did NATO lead the ISAF mission in Iraq?", ["Iraq"], False),
+        ("What did NATO do about Russian forces?", [], False),  # a demonym: the documents may name the country
+        ("Why? (following up on: What did NATO do?)", [], False),  # capitalised only as a sentence start
+        ("What is the Secretary General of NATO?", ["Secretary General"], True),
+    ],
+)
+def test_unknown_names_and_whether_the_question_is_about_them(question, missing, about):
+    found = unknown_names(question, Keywords())
+    assert found == missing and about_unknown(question, found) is about
+
+
+def test_a_compound_question_is_answered_for_each_part(pipeline):
+    """Asked as one, the passages about the founding crowd out Article 5; asked part by part, both are quoted."""
+    answer = pipeline.answer("When was NATO established, and what does Article 5 of the treaty stipulate?")
+    assert not answer.refused
+    assert "1949" in answer.answer and "attack" in answer.answer.lower()
+    assert {"retrieve", "rank"} <= set(answer.timings_ms)
+
+
+def test_the_sentence_that_carries_the_answer_on_is_quoted(pipeline):
+    """The issue's example: the answer is the sentence after the one naming Berlin Plus, "This agreement allowed…"."""
+    answer = pipeline.answer("What did the Berlin Plus agreement allow the EU to do?")
+    assert "This agreement allowed the EU to access NATO’s military assets" in answer.answer
+    assert all(s.supported for s in answer.sentences)
+
+
+def test_a_question_about_a_name_the_documents_never_mention_is_refused_and_says_so(pipeline):
+    answer = pipeline.answer("When did Finland join NATO?")
+    assert answer.refused and answer.unknown_names == ("Finland",)
+    assert answer.to_dict()["unknown_names"] == ["Finland"]
+    json.dumps(answer.to_dict())
+    turn = list(conversation.reply(PipelineHolder(pipeline.settings, pipeline), "When did Finland join NATO?", []))[-1][-1]
+    assert turn.why.kind == "unknown" and turn.why.names == ("Finland",)
+    assert "The documents never mention Finland." in turn.reply_html(0)
+
+
+def test_a_detail_the_documents_never_mention_is_answered_with_a_premise_notice(pipeline):
+    answer = pipeline.answer("Why did NATO lead the ISAF mission in Iraq?")
+    assert not answer.refused and "Afghanistan" in answer.answer
+    assert "never mention Iraq" in answer.notice and answer.unknown_names == ("Iraq",)
+
+
+def test_the_names_rule_can_be_switched_off(pipeline):
+    relaxed = dataclasses.replace(pipeline, settings=pipeline.settings.model_copy(update={"refuse_unknown_names": False}))
+    answer = relaxed.answer("Why did NATO lead the ISAF mission in Iraq?")
+    assert answer.unknown_names == () and "Iraq" not in answer.notice
+
+
+def test_an_unknown_name_refusal_reads_plainly():
+    why = Refusal("unknown", names=("Finland", "<Sweden>"))
+    assert said(why) == "Why: the documents never mention Finland or <Sweden>."
+    assert refusal_html(why, 0) == "<p>The documents never mention Finland or &lt;Sweden&gt;.</p>"
