@@ -70,7 +70,7 @@ def test_fp32_onnx_gives_the_torch_vectors_sentence_vectors_included(onnx, embed
 
 
 def test_int8_vectors_are_close_to_fp32_but_not_the_same(int8, embeddings):
-    """Near enough to retrieve with (cosine >= 0.97 to the fp32 vector; 0.977 the least over 250 corpus chunks when written), far enough apart (1e-3 and
+    """Near enough to retrieve with (cosine >= 0.97 to the fp32 vector; 0.9766 the least over 250 corpus chunks when written), far enough apart (1e-3 and
     more per component) that an index must not hold both."""
     texts, spans = _texts()
     ours, ours_sentences = int8.with_sentences(texts, spans)
@@ -162,3 +162,45 @@ def test_the_bench_puts_the_three_runtimes_side_by_side(tmp_path, onnx, int8, mo
     assert results["ingest"]["chunks"] >= 6 and all(results["ingest"]["speed_over_floor"][r]["median"] > 0 for r in ("torch", "onnx", "onnx-int8"))
     assert results["ndcg10_hybrid_minus_torch"]["torch"] == 0 and results["latency_ms"]["onnx-int8"]["query_embedding"]["n"] == 4
     assert "| our ingest, embedder ONNX Runtime int8 (dynamic, per channel) |" in capsys.readouterr().out
+
+
+ASK = """import json, runpy, sys
+sys.argv = ["assistant", "ask", "--json", sys.argv[1]]
+try:
+    runpy.run_module("assistant", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+print("LOADED " + json.dumps(sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules)))
+"""
+
+
+def _ask_in_a_fresh_process(settings, cache: Path, embedder_runtime: str, scorer_runtime: str) -> tuple[dict, list[str]]:
+    """The CLI's JSON answer, and which of PyTorch's packages the process had imported by its end."""
+    import os
+    import subprocess
+    import sys
+
+    from assistant.core.settings import REPO_ROOT
+
+    env = os.environ | {"ASSISTANT_DB_DIR": str(settings.db_dir), "ASSISTANT_CACHE_DIR": str(cache), "ASSISTANT_EMBEDDER_RUNTIME": embedder_runtime, "ASSISTANT_SCORER_RUNTIME": scorer_runtime}
+    done = subprocess.run([sys.executable, "-c", ASK, "What does Article 5 of the NATO treaty stipulate?"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    answer, loaded = done.stdout.rsplit("LOADED ", 1)
+    return json.loads(answer), json.loads(loaded)
+
+
+@pytest.mark.slow
+def test_the_question_path_imports_no_pytorch_when_both_models_run_by_onnx(tmp_path, int8, onnx_cache):
+    """`ask --json` with embedder and scorer on ONNX Runtime (their exports cached) never imports
+    torch, sentence_transformers or transformers; the same question on PyTorch does (the control)."""
+    from assistant.answer.scorer import SHIPPED, export_onnx
+    from ingest.run import ingest
+
+    export_onnx(SHIPPED, onnx_cache)  # exporting needs PyTorch: done here, before the question
+    settings = load_settings(db_dir=tmp_path / "db", embedder_runtime="onnx-int8")
+    assert ingest([CORPUS / "nato-role-in-global-security.txt"], settings, embeddings=int8, progress=False).embedded > 0
+    answer, loaded = _ask_in_a_fresh_process(settings, onnx_cache, "onnx-int8", "onnx")
+    assert answer["passages"] and loaded == []
+    fp32 = load_settings(db_dir=tmp_path / "fp32")
+    ingest([CORPUS / "nato-role-in-global-security.txt"], fp32, progress=False)
+    answer, loaded = _ask_in_a_fresh_process(fp32, onnx_cache, "torch", "torch")
+    assert answer["passages"] and {"torch", "sentence_transformers"} <= set(loaded)
