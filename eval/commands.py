@@ -68,10 +68,10 @@ def calibrate_command(args, settings: Settings, cases: list[Case]) -> int:
 
 def sweep_command(args, settings: Settings, cases: list[Case]) -> int:
     """Run the grid, write `leaderboard.md` and `.json` into a run folder, print the table."""
-    from assistant.index.embedder import get_embeddings
+    from assistant.index.embedder import embedder_for
     from eval import sweep
 
-    embeddings = get_embeddings(settings.embedding_model, settings.embed_batch_size)
+    embeddings = embedder_for(settings)
     grid = {"modes": args.modes or sweep.MODES, "chunk_sizes": args.chunk_sizes or sweep.CHUNK_SIZES, "ks": args.ks or sweep.KS, "scorers": args.scorers}
     unknown = set(args.scorers or ()) - set(sweep.SCORERS)
     if unknown:

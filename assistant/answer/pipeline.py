@@ -23,7 +23,7 @@ from assistant.core.prompts import REFUSAL
 from assistant.core.settings import Settings, load_settings
 from assistant.core.types import Answer, Passage
 from assistant.index.chroma import Index, open_index
-from assistant.index.embedder import Embedder, get_embeddings
+from assistant.index.embedder import Embedder, embedder_for
 from assistant.index.retrieve import HybridRetriever
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -58,8 +58,8 @@ class Pipeline:
         settings = settings or load_settings()
         if not settings.chroma_host and not settings.manifest_path.exists():
             raise IndexMissing.at(str(settings.db_dir))  # before seconds of model loading
-        embeddings = Embedder.around(embeddings) if embeddings else get_embeddings(settings.embedding_model, settings.embed_batch_size)
-        index = open_index(settings, embeddings.dimension)
+        embeddings = Embedder.around(embeddings) if embeddings else embedder_for(settings)
+        index = open_index(settings, embeddings.dimension, embeddings.runtime)
         scorer = scorer or get_scorer(settings.scorer, settings.scorer_runtime)
         return cls(settings, index, embeddings, HybridRetriever(index, embeddings, settings), scorer)
 

@@ -16,10 +16,7 @@ the passage with the best sentence first.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,6 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.core.errors import UnknownName
+from assistant.index.exported import default_cache, export_once, session, torch_export, weights_digest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "answer-scorer"
 MAX_TOKENS = 128  # question + sentence + context; the context is cut first
@@ -89,13 +87,9 @@ class OnnxScorer:
     cache: Path | None = None
 
     def __post_init__(self) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep, as OMP_WAIT_POLICY=PASSIVE does for torch
-        self.session = onnxruntime.InferenceSession(str(export_onnx(self.folder, self.cache)), options, providers=["CPUExecutionProvider"])
+        self.session = session(export_onnx(self.folder, self.cache))
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
@@ -116,35 +110,16 @@ class OnnxScorer:
 
 def export_onnx(folder: Path, cache: Path | None = None) -> Path:
     """`model.onnx` of the cross-encoder in `folder`, exported once (with PyTorch) into the cache."""
-    weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()), None)
-    if weights is None:
-        raise UnknownName(f"{folder} has no model weights (model.safetensors): pass a cross-encoder folder")
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
-    target = (cache or default_cache()) / f"scorer-{digest}" / "model.onnx"
+    target = (cache or default_cache()) / f"scorer-{weights_digest(folder)}" / "model.onnx"
     if target.is_file():
         return target
-    if importlib.util.find_spec("onnx") is None:  # torch.onnx.export writes through it
-        raise ImportError("the onnx package is needed to export the scorer", name="onnx")
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=torch.float32, local_files_only=True).eval()
     sample = AutoTokenizer.from_pretrained(folder, local_files_only=True)(["a question?"] * 2, ["a sentence. [SEP] its context."] * 2, return_tensors="pt")
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".{os.getpid()}.tmp")
-    torch.onnx.export(
-        model, tuple(sample[n] for n in names), str(partial), input_names=names, output_names=["logits"],
-        dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}, opset_version=17, dynamo=False,
-    )
-    os.replace(partial, target)  # whole or absent: a second process exporting at once does no harm
-    return target
-
-
-def default_cache() -> Path:
-    """Where exported models are kept: $ASSISTANT_CACHE_DIR, else the user's cache folder."""
-    root = os.environ.get("ASSISTANT_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trusted-rag-assistant"
-    return Path(root)
+    inputs = {n: sample[n] for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample}
+    return export_once(target, torch_export(model, inputs, "logits", {0: "batch"}))
 
 
 def _probabilities(logits: np.ndarray) -> np.ndarray:

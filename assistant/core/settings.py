@@ -31,6 +31,7 @@ class Settings(BaseSettings):
 
     # ingest
     embedding_model: str = Field("all-MiniLM-L6-v2", description="Embedder name (see assistant.index.embedder) or a local model folder.")
+    embedder_runtime: str = Field("torch", description="What runs the embedder: torch, onnx (ONNX Runtime, the same fp32 vectors) or onnx-int8 (quantized: faster, vectors an index must not mix with fp32 ones); ONNX files are exported once into the user's cache folder.")
     embed_batch_size: int = Field(64, description="Texts embedded per batch during ingest.")
     chunk_size: int = Field(600, description="Largest chunk in characters; chunks end on sentence boundaries.")
     chunk_overlap: int = Field(0, description="Characters of trailing sentences repeated at the start of the next chunk.")

@@ -1,7 +1,8 @@
 """Access to the index: a Chroma collection (embedded or server) plus a BM25 keyword index.
 
-The collection's metadata records how it was built (embedder, dimension, chunker), and
-`open_index` refuses a collection built with another embedder. The keyword index
+The collection's metadata records how it was built (embedder, dimension, embedder runtime and
+vector precision, chunker), and `open_index` refuses a collection built with another embedder
+or with vectors of another precision. The keyword index
 (`assistant.index.keyword`) is derived from the collection and checked against it on open.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 from assistant.core.errors import AssistantError, EmbedderMismatch, IndexMissing
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk
+from assistant.index.embedder import vector_precision
 from assistant.index.keyword import PAGE, KeywordIndex, ensure_keyword_index
 from assistant.index.manifest import ManifestEntry, read_manifest
 
@@ -43,25 +45,42 @@ def chroma_client(settings: Settings):
         raise AssistantError(f"the Chroma index at {settings.db_dir} cannot be opened ({type(exc).__name__}); delete that folder and run `python -m ingest`") from None
 
 
-def build_metadata(settings: Settings, dim: int) -> dict:
-    """What the collection remembers about how it was built."""
+def build_metadata(settings: Settings, dim: int, runtime: str | None = None) -> dict:
+    """What the collection remembers about how it was built (`runtime`: the embedder's, else the settings')."""
+    runtime = runtime or settings.embedder_runtime
     return {
         "hnsw:space": "cosine",
         "embedding_model": settings.embedding_model,
         "dimension": dim,
+        "embedder_runtime": runtime,
+        "embedder_precision": vector_precision(runtime),
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
     }
 
 
-def check_embedder(metadata: dict, settings: Settings, dim: int | None, where: str) -> None:
-    """Raise `EmbedderMismatch` when the collection was built with another embedder (dim None: name only)."""
+def check_embedder(metadata: dict, settings: Settings, dim: int | None, where: str, runtime: str | None = None) -> None:
+    """Raise `EmbedderMismatch` when the collection was built with another embedder (dim None: name only)
+    or with vectors of another precision than `runtime` gives (None: the settings' embedder_runtime).
+
+    torch and onnx both give fp32 vectors (the same to ~1e-6), so either reads and extends an index
+    built by the other; int8 vectors are refused by an fp32 embedder and the other way round.
+    """
     built_with = (metadata.get("embedding_model"), metadata.get("dimension"))
     if built_with != (settings.embedding_model, built_with[1] if dim is None else dim):
         raise EmbedderMismatch(
             f"the index at {where} was built with embedder {built_with[0]!r} (dimension {built_with[1]}), "
             f"but the settings use {settings.embedding_model!r} (dimension {dim}): set ASSISTANT_EMBEDDING_MODEL="
             f"{built_with[0]} or rebuild with `python -m ingest --reset`"
+        )
+    runtime = runtime or settings.embedder_runtime
+    built_runtime = metadata.get("embedder_runtime", "torch")  # an index from before the setting: PyTorch built it
+    built_precision = metadata.get("embedder_precision", "fp32")
+    if built_precision != vector_precision(runtime):
+        raise EmbedderMismatch(
+            f"the index at {where} holds {built_precision} vectors (built with embedder_runtime={built_runtime}), "
+            f"but embedder_runtime={runtime} gives {vector_precision(runtime)} vectors, which must not be mixed with them: "
+            f"set ASSISTANT_EMBEDDER_RUNTIME={built_runtime} or rebuild with `python -m ingest --reset`"
         )
 
 
@@ -195,8 +214,9 @@ def documents_from_chunks(collection) -> dict[str, ManifestEntry]:
     return found
 
 
-def open_index(settings: Settings, dim: int) -> Index:
-    """Open the collection for querying; raises `IndexMissing` or `EmbedderMismatch` with the fix."""
+def open_index(settings: Settings, dim: int, runtime: str | None = None) -> Index:
+    """Open the collection for querying by an embedder of `dim` run by `runtime` (None: the settings');
+    raises `IndexMissing` or `EmbedderMismatch` with the fix."""
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.db_dir)
     if not settings.chroma_host and not settings.db_dir.exists():
         raise IndexMissing.at(where)
@@ -205,7 +225,7 @@ def open_index(settings: Settings, dim: int) -> Index:
         collection = client.get_collection(settings.collection)
     except Exception:
         raise IndexMissing.at(where) from None
-    check_embedder(collection.metadata or {}, settings, dim, where)
+    check_embedder(collection.metadata or {}, settings, dim, where, runtime)
     if collection.count() == 0:
         raise IndexMissing.at(where)
     return Index(collection, ensure_keyword_index(collection, settings.keyword_dir), settings)

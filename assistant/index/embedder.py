@@ -4,6 +4,9 @@
 over a sentence-transformers model loaded from local files only (the packaged all-MiniLM-L6-v2 or
 a folder you name), so nothing is downloaded at run time. Any other LangChain `Embeddings` can be
 wrapped (`Embedder.around`) to get the same caches, without sentence vectors.
+
+`runtime` (setting `embedder_runtime`) picks what runs the model: `torch` (sentence-transformers),
+`onnx` or `onnx-int8` (`OnnxEmbedder`: ONNX Runtime over a one-time export, no PyTorch at run time).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Embedder(Embeddings):
         if (model is None) == (base is None):
             raise ValueError("an Embedder needs a sentence-transformers model or a LangChain Embeddings, not both")
         self.model, self.base, self.batch_size = model, base, batch_size
+        self.runtime: str | None = "torch" if base is None else None  # None: a wrapped embedder, whatever the settings say
         self._vectors: LRUCache[str, np.ndarray] = LRUCache(VECTOR_CACHE_SIZE)
         self._questions: LRUCache[str, np.ndarray] = LRUCache(QUESTION_CACHE_SIZE)
         self._lock = threading.Lock()  # the app answers several sessions at once
@@ -143,30 +147,94 @@ class Embedder(Embeddings):
         sentence, and sentences are then embedded when a question needs them.
         """
         none: list[list[np.ndarray | None]] = [[None] * len(s) for s in spans]
-        if not texts or getattr(_pooling(self.model), "pooling_mode", None) != "mean":
+        if not texts or not self._mean_pooled():
             return self.embed_documents(texts), none
-        model = self.model
         texts = [t.replace("\n", " ") for t in texts]  # one character for one: offsets hold
-        outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False)
-        offsets = model.tokenizer(texts, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)["offset_mapping"]
         vectors: list[list[float]] = []
         sentences: list[list[np.ndarray | None]] = []
-        for out, where, text_spans in zip(outputs, offsets, spans):
-            mask = out["attention_mask"].numpy().astype(bool)
-            tokens = out["token_embeddings"].numpy()[mask]
-            vectors.append(_normalised(out["sentence_embedding"].numpy()).tolist())
-            if len(tokens) != len(where):  # another tokenisation than the model's: do not guess
+        for (vector, tokens, where), text_spans in zip(self._token_vectors(texts), spans):
+            vectors.append(vector.tolist())
+            if where is None:  # another tokenisation than the model's: do not guess
                 sentences.append([None] * len(text_spans))
                 continue
-            where = np.asarray(where)
             sentences.append([_span_vector(tokens, where, start, end) for start, end in text_spans])
         return vectors, sentences
 
+    def _mean_pooled(self) -> bool:
+        return getattr(_pooling(self.model), "pooling_mode", None) == "mean"
+
+    def _token_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Per text: its normalised vector, its tokens' vectors and their character offsets (None when
+        the tokenizer's offsets do not line up with the model's tokens)."""
+        model = self.model
+        outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False)
+        offsets = model.tokenizer(texts, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)["offset_mapping"]
+        found = []
+        for out, where in zip(outputs, offsets):
+            tokens = out["token_embeddings"].numpy()[out["attention_mask"].numpy().astype(bool)]
+            found.append((_normalised(out["sentence_embedding"].numpy()), tokens, np.asarray(where) if len(tokens) == len(where) else None))
+        return found
+
+
+class OnnxEmbedder(Embedder):
+    """The same embedder run by ONNX Runtime (`assistant.index.onnx_embedder`), fp32 or int8: no PyTorch
+    once the model is exported."""
+
+    def __init__(self, model: Any, *, runtime: str, batch_size: int = 64) -> None:
+        super().__init__(model, batch_size=batch_size)
+        self.runtime = runtime
+
+    @classmethod
+    def load(cls, name: str, batch_size: int = 64, runtime: str = "onnx") -> OnnxEmbedder:
+        from assistant.index.onnx_embedder import OnnxSentenceModel
+
+        return cls(OnnxSentenceModel(Path(model_location(name)), PRECISION[runtime]), runtime=runtime, batch_size=batch_size)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode([t.replace("\n", " ") for t in texts], self.batch_size)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.dimension)
+
+    def _mean_pooled(self) -> bool:
+        return True  # OnnxSentenceModel refuses any other model
+
+    def _token_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        from assistant.index.onnx_embedder import mean_pooled
+
+        return [(mean_pooled(t.vectors), t.vectors, t.offsets) for t in self.model.tokens(texts, self.batch_size)]
+
+
+# What runs the embedder, and the precision of the vectors each gives. torch and onnx give the same
+# fp32 vectors (max abs difference ~1e-6, see tests/test_embedder_onnx.py), so an index built by one
+# is read and extended by the other; int8 vectors differ (cosine ~0.99 to fp32) and never mix with them.
+PRECISION = {"torch": "fp32", "onnx": "fp32", "onnx-int8": "int8"}
+RUNTIMES = tuple(PRECISION)
+
+
+def vector_precision(runtime: str) -> str:
+    """`fp32` or `int8`: what an index built by embedder runtime `runtime` holds."""
+    if runtime not in PRECISION:
+        raise UnknownName.among("embedder runtime (embedder_runtime)", runtime, list(RUNTIMES))
+    return PRECISION[runtime]
+
 
 @lru_cache(maxsize=4)
-def get_embeddings(name: str, batch_size: int = 64) -> Embedder:
-    """The embedder `name`; one per process and name, since loading takes seconds."""
-    return Embedder.load(name, batch_size)
+def get_embeddings(name: str, batch_size: int = 64, runtime: str = "torch") -> Embedder:
+    """The embedder `name` run by `runtime` (see RUNTIMES); one per process, since loading takes seconds."""
+    vector_precision(runtime)  # an unknown runtime names the valid ones
+    if runtime == "torch":
+        return Embedder.load(name, batch_size)
+    try:
+        return OnnxEmbedder.load(name, batch_size, runtime)
+    except ImportError as exc:
+        raise UnknownName(f"embedder_runtime={runtime} needs {exc.name or 'onnxruntime'}: install it with `.venv/bin/pip install '.[onnx]'`, or use embedder_runtime=torch") from None
+
+
+def embedder_for(settings) -> Embedder:
+    """The embedder `settings` name, run by their `embedder_runtime`."""
+    return get_embeddings(settings.embedding_model, settings.embed_batch_size, settings.embedder_runtime)
 
 
 def _pooling(model):

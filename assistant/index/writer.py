@@ -17,7 +17,7 @@ from assistant.core.settings import Settings
 from assistant.core.text import sentence_spans
 from assistant.core.types import Chunk
 from assistant.index.chroma import build_metadata, check_embedder, chroma_client, chunk_metadata, pack_sentences
-from assistant.index.embedder import Embedder, get_embeddings
+from assistant.index.embedder import Embedder, embedder_for
 from assistant.index.keyword import PAGE, KeywordIndex, all_records, keyword_is_current, record_build
 from assistant.index.manifest import Manifest, save_document_text, write_manifest
 
@@ -37,8 +37,9 @@ class IndexWriter:
         # The embedder takes seconds to load: an unchanged corpus never loads it. A first ingest
         # loads it even with nothing to embed: a new collection records the embedder's dimension.
         if fresh or reset or not settings.manifest_path.exists():
-            self.embeddings = self.embeddings or get_embeddings(settings.embedding_model, settings.embed_batch_size)
-        collection = open_collection(settings, self.embeddings.dimension if self.embeddings else None, reset)
+            self.embeddings = self.embeddings or embedder_for(settings)
+        runtime = self.embeddings.runtime if self.embeddings else None
+        collection = open_collection(settings, self.embeddings.dimension if self.embeddings else None, reset, runtime)
         for digest, text in texts.items():
             save_document_text(settings.db_dir / "docs", digest, text)
         if fresh:
@@ -51,10 +52,11 @@ class IndexWriter:
         write_manifest(settings, manifest)
         return len(keep)
 
-def open_collection(settings: Settings, dim: int | None, reset: bool):
+def open_collection(settings: Settings, dim: int | None, reset: bool, runtime: str | None = None):
     """The collection to write into, created with its build metadata; checked when it exists.
 
-    `dim` is None when nothing will be embedded: then the embedder's name alone is checked.
+    `dim` is None when nothing will be embedded: then the embedder's name (and precision) alone is
+    checked. `runtime` is the embedder's (None: the settings' embedder_runtime).
     """
     client = chroma_client(settings)
     existing = [c.name for c in client.list_collections()]
@@ -62,9 +64,9 @@ def open_collection(settings: Settings, dim: int | None, reset: bool):
         client.delete_collection(settings.collection)
     if dim is None and (reset or settings.collection not in existing):
         raise ValueError("a new collection needs the embedder dimension: pass dim")
-    collection = client.get_or_create_collection(settings.collection, metadata=build_metadata(settings, dim or 0), embedding_function=None)
+    collection = client.get_or_create_collection(settings.collection, metadata=build_metadata(settings, dim or 0, runtime), embedding_function=None)
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.db_dir)
-    check_embedder(collection.metadata or {}, settings, dim, where)
+    check_embedder(collection.metadata or {}, settings, dim, where, runtime)
     built = {k: (collection.metadata or {}).get(k) for k in settings.chunker_config()}
     if built != settings.chunker_config():
         raise ChunkerMismatch(f"the index at {where} was built with chunker settings {built}, now {settings.chunker_config()}: re-ingest with `python -m ingest --reset`")

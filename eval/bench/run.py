@@ -12,7 +12,10 @@ figures (medians of repetitions, with their range) and ratios:
 5. cold start: process start to first answer, and peak memory, for the CLI and the app;
 6. answers: heuristic blend vs learned scorer vs learned scorer reordering passages: latency,
    gold answers quoted, refusals, recall@1 (eval/bench/answers.py);
-7. refusal: the deleted-answer-sentence test on the first articles, AUC and accuracy per scorer.
+7. refusal: the deleted-answer-sentence test on the first articles, AUC and accuracy per scorer;
+8. runtimes: the embedder run by PyTorch, ONNX Runtime fp32 and int8 side by side: our ingest with
+   each against the PyTorch encode floor, nDCG@10 / R@1, query-embedding and retrieval latency
+   (eval/bench/runtimes.py).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from assistant.core.settings import REPO_ROOT
 from eval.bench.squad import DEFAULT_DATA, load_squad, sample
 
-SECTIONS = ("ingest", "latency", "quality", "answers", "refusal", "scale", "cold")
+SECTIONS = ("ingest", "latency", "quality", "answers", "refusal", "scale", "cold", "runtimes")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a subset in about 5 minutes (fewer paragraphs, questions, rounds, sizes)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="SQuAD folder (corpus.jsonl, queries.jsonl)")
     parser.add_argument("--out", type=Path, help="folder for bench.json (default eval/runs/bench-<time>/)")
-    parser.add_argument("--only", help=f"comma-separated sections to run, of {','.join(SECTIONS)} (ingest always builds the index)")
+    parser.add_argument("--only", help=f"comma-separated sections to run, of {','.join(SECTIONS)} (ingest always builds the index, except for runtimes alone, which builds its own)")
     parser.add_argument("--paragraphs", type=int, help="use the first N paragraphs")
     parser.add_argument("--latency-questions", type=int, help="questions per latency round")
     parser.add_argument("--quality-questions", type=int, help="questions scored for quality")
@@ -112,8 +115,15 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
 
     squad = load_squad(args.data, plan.paragraphs)
     log(f"SQuAD: {len(squad.documents)} paragraphs, {len(squad.questions)} questions")
-    embeddings = get_embeddings("all-MiniLM-L6-v2")
     results = {}
+    if "runtimes" in sections:
+        from eval.bench.runtimes import bench_runtimes
+
+        quality, timed = sample(squad.questions, plan.quality_questions or len(squad.questions), seed=2), sample(squad.questions, plan.latency_questions, seed=1)
+        results["runtimes"] = bench_runtimes(squad.documents, quality, timed, _folder(tmp / "runtimes"), plan.ingest_reps, log)
+        if set(sections) <= {"runtimes"}:
+            return results
+    embeddings = get_embeddings("all-MiniLM-L6-v2")
     if "ingest" in sections or "latency" in sections:  # both need the floor and the naive store
         ingest, settings, naive = bench_ingest(squad.documents, embeddings, tmp / "ingest", plan.ingest_reps if "ingest" in sections else 1, log)
     else:

@@ -8,7 +8,7 @@ from eval.tables import table
 def render(results: dict) -> str:
     """Every measured section as a markdown table, with the machine and its load."""
     parts = [_machine(results)]
-    for name, renderer in (("ingest", _ingest), ("latency", _latency), ("quality", _quality), ("answers", _answers), ("refusal", _refusal), ("scale", _scale), ("cold", _cold)):
+    for name, renderer in (("ingest", _ingest), ("latency", _latency), ("quality", _quality), ("answers", _answers), ("refusal", _refusal), ("scale", _scale), ("cold", _cold), ("runtimes", _runtimes)):
         if name in results:
             parts.append(renderer(results[name], results))
     return "\n\n".join(parts)
@@ -136,3 +136,25 @@ def _cold(r: dict, _) -> str:
             f"with OpenMP's default waiting (threads spin), {fmt(omp['passive']['p50'])} / {fmt(omp['passive']['p95'])} with ours (`OMP_WAIT_POLICY=PASSIVE`)."
         )
     return text
+
+
+RUNTIME_NAMES = {"torch": "PyTorch (sentence-transformers)", "onnx": "ONNX Runtime fp32", "onnx-int8": "ONNX Runtime int8 (dynamic, per channel)"}
+
+
+def _runtimes(r: dict, _) -> str:
+    ing, q, ms = r["ingest"], r["quality"], r["latency_ms"]
+    rows = [["raw PyTorch `encode` of our chunk texts (floor)", fmt(ing["seconds"]["floor"]), fmt(ing["chunks_per_s"]["floor"]), "1.00", "", "", "", "", "", ""]]
+    for name, label in RUNTIME_NAMES.items():
+        rows.append([
+            f"our ingest, embedder {label}", fmt(ing["seconds"][name]), fmt(ing["chunks_per_s"][name]), fmt(ing["speed_over_floor"][name], 2),
+            f"{q[name]['hybrid']['ndcg@10']:.4f}", f"{r['ndcg10_hybrid_minus_torch'][name]:+.4f}", f"{q[name]['hybrid']['recall@1']:.3f}",
+            f"{q[name]['dense']['ndcg@10']:.4f}", f"{ms[name]['query_embedding']['p50']:.1f} / {ms[name]['query_embedding']['p95']:.1f}",
+            f"{ms[name]['retrieve']['p50']:.1f} / {ms[name]['retrieve']['p95']:.1f}",
+        ])
+    header = ["", "ingest s", "chunks/s", "× floor speed", "nDCG@10 hybrid", "Δ vs torch", "R@1 hybrid", "nDCG@10 dense", "query embedding p50 / p95 ms", "retrieval p50 / p95 ms"]
+    return (
+        f"**Embedder runtimes** ({ing['chunks']:,} chunks, median (range) of {ing['seconds']['floor']['n']} rounds, speed ratio to the floor per round; "
+        f"quality on {q['torch']['hybrid']['questions']:,} questions, latency on {ms['torch']['query_embedding']['n']:,}, each runtime on its own index)\n\n"
+        + _table(header, rows)
+        + "\n\nLoad (s, export included when not cached): " + ", ".join(f"{k} {v}" for k, v in r["load_s"].items())
+    )
