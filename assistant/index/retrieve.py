@@ -12,7 +12,7 @@ import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, InstanceOf
+from pydantic import ConfigDict, Field, InstanceOf
 
 from assistant.core.errors import UnknownName
 from assistant.core.settings import Settings
@@ -92,16 +92,24 @@ class HybridRetriever:
 
 
 class ChunkRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain `BaseRetriever`, for use in LangChain chains."""
+    """The hybrid retriever as a LangChain `BaseRetriever`, for use in LangChain chains.
+
+    `k` and `sources` are the defaults; `invoke(query, k=2, sources=[...])` overrides them for one
+    call, as LangChain's retriever conformance suite expects (tests/test_ecosystem.py runs it).
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     hybrid: InstanceOf[HybridRetriever]  # checked by type only: its fields are not pydantic's to validate
-    k: int = 4
+    k: int = Field(default=4, ge=1)
     sources: list[str] | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        passages = self.hybrid.search(query, k=self.k, sources=self.sources)
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None, sources: list[str] | None = None
+    ) -> list[Document]:
+        if k is not None and k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        passages = self.hybrid.search(query, k=k or self.k, sources=self.sources if sources is None else sources)
         return [
             Document(page_content=p.chunk.text, id=p.chunk.chunk_id, metadata=p.to_dict() | {"similarity": p.similarity})
             for p in passages
