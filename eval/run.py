@@ -175,7 +175,7 @@ def runnable_backends(names: list[str], settings: Settings) -> tuple[list[str], 
     for name in names:
         if name not in BACKENDS:
             raise UnknownName.among("answer backend", name, list(BACKENDS))
-    reasons = available_backends(settings)
+    reasons = available_backends(settings, names=names)  # an extractive run starts no local model
     skipped = {n: reasons[n] for n in names if reasons.get(n)}
     return [n for n in names if n not in skipped], skipped
 

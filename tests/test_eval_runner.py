@@ -131,8 +131,17 @@ def test_unknown_backend_lists_the_valid_ones(corpus_index):
 def test_unavailable_backend_is_reported_with_its_reason(corpus_index, monkeypatch):
     from assistant.answer import backends
 
-    monkeypatch.setattr(backends, "available_backends", lambda settings: {"extractive": "no reason to run"})
+    monkeypatch.setattr(backends, "available_backends", lambda settings, names: {"extractive": "no reason to run"})
     assert runnable_backends(["extractive"], corpus_index) == ([], {"extractive": "no reason to run"})
+
+
+def test_an_extractive_run_starts_no_local_model(corpus_index):
+    """Only the backends asked for are checked: the local model's probe (a worker loading it) never starts."""
+    from assistant.answer.backends import local
+
+    before = dict(local._probes)
+    assert runnable_backends(["extractive"], corpus_index) == (["extractive"], {})
+    assert local._probes == before
 
 
 def test_bench_is_handed_its_arguments(monkeypatch):

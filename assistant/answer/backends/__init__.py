@@ -65,15 +65,16 @@ BACKENDS: dict[str, Callable[[Settings], AnswerBackend]] = {"extractive": _extra
 PROBLEMS: dict[str, Callable[[Settings, bool], str | None]] = {"extractive": lambda settings, wait: None, "local": _local_problem, "openai": _openai_problem}
 
 
-def available_backends(settings: Settings, *, wait: bool = True) -> dict[str, str | None]:
-    """Every backend name -> None when it can run here, else the reason it cannot (with the fix).
+def available_backends(settings: Settings, *, wait: bool = True, names: list[str] | None = None) -> dict[str, str | None]:
+    """Each backend name (`names`, default all) -> None when it can run here, else the reason it
+    cannot (with the fix).
 
     Checks packages, model files and configuration; `local` also needs a worker to have loaded
     its model and written a word once in this process (`local.probe`: a few seconds in the
-    background, then cached). `wait=False` returns at once, `local` "still checking" meanwhile.
-    No remote server is called.
+    background, then cached), so it is only probed when asked about. `wait=False` returns at
+    once, `local` "still checking" meanwhile. No remote server is called.
     """
-    return {name: PROBLEMS[name](settings, wait) for name in BACKENDS}
+    return {name: PROBLEMS[name](settings, wait) for name in (names or list(BACKENDS))}
 
 
 def get_backend(name: str, settings: Settings) -> AnswerBackend:
