@@ -39,7 +39,7 @@ SUMMARY = re.compile(
     r"\b(summari[sz]e|summary|summaries|overview|outline|tl;?dr|gist|main (topics?|points?|ideas?|themes?)|key (points|takeaways|topics|ideas)"
     r"|what (is|are) (this|these|the|that) (articles?|documents?|texts?|pages?) about"
     # "What do the articles say?" asks for an overview; "…say about enlargement?" asks a question
-    r"|what (do|does) (this|these|the) (articles?|documents?) (say|cover|discuss)\W*$)\b",
+    r"|what (do|does) (this|these|the) (articles?|documents?) (say|cover|discuss)(?=\W*$))\b",
     re.IGNORECASE,
 )
 ONE_DOCUMENT, EACH_DOCUMENT = 5, 2  # sentences by default: of one document; of each of several

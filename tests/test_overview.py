@@ -1,0 +1,186 @@
+"""Overviews: summary questions answered with quoted, cited sentences of the documents asked for.
+
+The intent, length and document matching are pure functions (tables); the overviews themselves
+come from the real pipeline over the five articles, and one from the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.answer.guard import addresses_assistant
+from assistant.answer.overview import MAX_SENTENCES, asks_for_summary, documents_asked, request, sentences_asked
+from assistant.app import conversation, render
+from assistant.app.confidence import answer_json, of_answer
+from assistant.app.conversation import PipelineHolder
+from assistant.core.settings import REPO_ROOT
+from assistant.core.text import sentence_spans
+from tests.support import original
+
+EU = "corpus/nato-relations-with-the-european-union.txt"
+ROLE = "corpus/nato-role-in-global-security.txt"
+TITLES = {  # the five articles' titles, by source
+    "corpus/enhancing-european-security-through-nato.txt": "Enhancing European Security through NATO and Transatlantic Cooperation",
+    "corpus/nato-and-regional-security-alliances.txt": "The Evolution of NATO and Its Role in Regional Security Dynamics",
+    "corpus/nato-and-the-european-security-architecture.txt": "Foundations of the European Security Architecture and NATO’s Role",
+    EU: "Exploring the Strategic Dynamics of NATO’s Relations with the European Union",
+    ROLE: "Understanding NATO’s Role in Enhancing Global Security and Stability",
+}
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Summarize the article", True),
+        ("Can you summarise these documents?", True),
+        ("What are the main topics?", True),
+        ("Give me an overview of the documents", True),
+        ("What is this article about?", True),
+        ("What do the documents cover?", True),
+        ("Key points, please", True),
+        ("When was NATO established?", False),
+        ("What is the main goal of Berlin Plus?", False),
+        ("What are the articles of the North Atlantic Treaty?", False),
+        ("What do the articles say about the Partnership for Peace program?", False),  # a question, not an overview
+    ],
+)
+def test_asks_for_summary(question, expected):
+    assert asks_for_summary(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question, documents, expected",
+    [
+        ("Summarize the article", 1, 5),
+        ("Summarize the articles", 5, 10),  # 2 of each
+        ("Summarize it in three sentences", 1, 3),
+        ("A 4-sentence summary, please", 1, 4),
+        ("Summarize in 7 sentences", 5, 7),
+        ("Briefly, what are the main topics?", 1, 3),
+        ("Give me a short overview", 5, 5),  # 1 of each
+        ("Summarize the article in detail", 1, 10),
+        ("A detailed overview of the articles", 5, MAX_SENTENCES),  # 4 of each, capped
+        ("Summarize in 40 sentences", 1, MAX_SENTENCES),
+        ("Summarize in 0 sentences", 1, 1),
+    ],
+)
+def test_sentences_asked(question, documents, expected):
+    assert sentences_asked(question, documents) == expected
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Summarize the article on NATO and the EU", [EU]),  # "EU": the acronym of "European Union"
+        ("Summarize the article on NATO's relations with the European Union", [EU]),
+        ("Give me an overview of the article about global security", [ROLE]),
+        ("What are the main topics?", list(TITLES)),  # no document named: all
+        ("Summarize the article on NATO", list(TITLES)),  # a word of every title names none
+        ("Summarize the articles on regional security", [s for s, t in TITLES.items() if "Security" in t]),  # plural: every match
+    ],
+)
+def test_documents_asked(question, expected):
+    assert documents_asked(question, TITLES) == expected
+
+
+@pytest.mark.parametrize(
+    "question, sources, documents, sentences",
+    [
+        ("Summarize the article on NATO and the EU", None, [EU], (5,)),
+        ("What are the main topics?", None, sorted(TITLES), (2, 2, 2, 2, 2)),
+        ("Summarize the articles in seven sentences", None, sorted(TITLES), (2, 2, 1, 1, 1)),  # earlier documents take the remainder
+        ("Summarize the articles in three sentences", None, sorted(TITLES), (1, 1, 1, 1, 1)),  # at least one of each
+        ("What are the main topics?", [ROLE, EU], [EU, ROLE], (2, 2)),  # the filter restricts it
+        ("Summarize the article on NATO and the EU", [ROLE], [ROLE], (5,)),  # the filter wins over the words
+        ("What are the main topics?", ["corpus/none.txt"], [], ()),
+    ],
+)
+def test_request(question, sources, documents, sentences):
+    asked = request(question, TITLES, sources)
+    assert (list(asked.documents), asked.sentences) == (documents, sentences)
+
+
+def assert_quoted(answer) -> None:
+    """Each sentence is a sentence span of its document, cited at exactly its offsets, quoted verbatim."""
+    assert not answer.refused and answer.sentences
+    cited = {c.id: c for c in answer.citations}
+    for sentence in answer.sentences:
+        assert sentence.supported is True and len(sentence.citations) == 1
+        citation = cited[sentence.citations[0]]
+        text = original(citation.source)
+        assert text[citation.start : citation.end] == citation.text == sentence.text
+        assert (citation.start, citation.end) in sentence_spans(text)
+        assert not addresses_assistant(sentence.text)
+        assert f"{sentence.text} [{citation.id}]" in answer.answer
+
+
+def test_an_overview_of_one_named_document(pipeline):
+    answer = pipeline.answer("Summarize the article on NATO and the EU")
+    assert_quoted(answer)
+    assert len(answer.sentences) == 5 and {c.source for c in answer.citations} == {EU} and answer.overview == 1
+    starts = [c.start for c in answer.citations]
+    assert starts == sorted(starts)  # in document order
+    assert len({c.section for c in answer.citations}) == 5  # one of each section while sections remain
+
+
+def test_an_overview_of_all_documents_is_grouped_under_their_titles(pipeline):
+    answer = pipeline.answer("What are the main topics?")
+    assert_quoted(answer)
+    assert answer.overview == 5 and len(answer.sentences) == 10
+    sources = [c.source for c in answer.citations]
+    assert sources == sorted(sources) and all(sources.count(s) == 2 for s in TITLES)
+    assert [part.split(":\n")[0] for part in answer.answer.split("\n\n")] == [TITLES[s] for s in sorted(TITLES)]
+
+
+@pytest.mark.parametrize(
+    "question, count",
+    [
+        ("Summarize the article about global security in three sentences", 3),
+        ("Briefly summarize the article about global security", 3),
+        ("Summarize the article about global security in detail", 10),
+    ],
+)
+def test_the_question_sets_the_length(pipeline, question, count):
+    answer = pipeline.answer(question)
+    assert_quoted(answer)
+    assert len(answer.sentences) == count and {c.source for c in answer.citations} == {ROLE}
+
+
+def test_the_document_filter_restricts_an_overview(pipeline):
+    answer = pipeline.answer("What are the main topics?", sources=[ROLE, EU])
+    assert_quoted(answer)
+    assert {c.source for c in answer.citations} == {ROLE, EU} and len(answer.sentences) == 4
+
+
+def test_a_filter_that_keeps_no_document_refuses(pipeline):
+    answer = pipeline.answer("Summarize the article", sources=["corpus/no-such-article.txt"])
+    assert answer.refused and not answer.sentences and answer.overview == 0
+
+
+def test_the_app_labels_an_overview_and_shows_its_titles(pipeline):
+    holder = PipelineHolder(pipeline.settings, pipeline)
+    turn = list(conversation.reply(holder, "What are the main topics?", []))[-1][-1]
+    assert turn.why is None and turn.confidence is not None and turn.confidence.label == "Overview of 5 documents"
+    html = turn.reply_html(0)
+    assert html.count('class="overview-title"') == 5 and "Well supported" not in html and "Overview of 5 documents" in html
+    assert render.esc(TITLES[EU]) in html
+    assert answer_json(turn.answer, pipeline.refusal_threshold)["confidence"] == "Overview of 5 documents"
+    assert of_answer(turn.answer, pipeline.refusal_threshold).detail.endswith("no evidence score applies")
+
+
+def test_cli_overview_json(corpus_index):
+    run = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "Summarize the article on NATO and the EU in three sentences", "--json", "--db", str(corpus_index.db_dir)],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert answer["refused"] is False and answer["overview"] == 1 and answer["confidence"] == "Overview of 1 document"
+    assert len(answer["sentences"]) == 3
+    for citation in answer["citations"]:
+        assert citation["source"] == EU and original(EU)[citation["start"] : citation["end"]] == citation["text"]
+        assert f"{citation['text']} [{citation['id']}]" in answer["answer"]
