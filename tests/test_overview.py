@@ -106,6 +106,24 @@ def test_request(question, sources, documents, sentences):
     assert (list(asked.documents), asked.sentences) == (documents, sentences)
 
 
+BERLIN_PLUS = [{"role": "user", "content": "What is Berlin Plus?"},
+               {"role": "assistant", "content": "Berlin Plus is an agreement between NATO and the EU. [1]"}]
+
+
+@pytest.mark.parametrize(
+    "question, history, documents",
+    [
+        ("Summarize it", BERLIN_PLUS, [EU]),  # the last exchange names the EU article
+        ("Summarize that article", BERLIN_PLUS, [EU]),
+        ("What are the main topics?", BERLIN_PLUS, sorted(TITLES)),  # points back to nothing: all
+        ("Summarize it", [{"role": "user", "content": "What is NATO?"}], sorted(TITLES)),  # the exchange names no document
+        ("Summarize the article about global security", BERLIN_PLUS, [ROLE]),  # a document named wins
+    ],
+)
+def test_a_follow_up_summarizes_the_document_talked_about(question, history, documents):
+    assert list(request(question, TITLES, None, history).documents) == documents
+
+
 def assert_quoted(answer) -> None:
     """Each sentence is a sentence span of its document, cited at exactly its offsets, quoted verbatim."""
     assert not answer.refused and answer.sentences
@@ -156,6 +174,12 @@ def test_the_document_filter_restricts_an_overview(pipeline):
     answer = pipeline.answer("What are the main topics?", sources=[ROLE, EU])
     assert_quoted(answer)
     assert {c.source for c in answer.citations} == {ROLE, EU} and len(answer.sentences) == 4
+
+
+def test_summarize_it_after_an_answer_is_an_overview_of_that_document(pipeline):
+    answer = pipeline.answer("Summarize it", history=BERLIN_PLUS)
+    assert_quoted(answer)
+    assert answer.overview == 1 and {c.source for c in answer.citations} == {EU}
 
 
 def test_a_filter_that_keeps_no_document_refuses(pipeline):

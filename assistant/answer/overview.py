@@ -55,6 +55,8 @@ _BRIEF = re.compile(r"\b(brief(ly)?|short(ly)?|quick(ly)?|concise(ly)?|in a nuts
 _DETAILED = re.compile(r"\b(in (more |great |full |some )?detail|detailed|long(er)?|thorough(ly)?|in[ -]depth|comprehensive(ly)?)\b", re.IGNORECASE)
 _PLURAL = re.compile(r"\b(articles|documents|texts|sources|all)\b", re.IGNORECASE)
 _ENDS = re.compile(r"[.!?][\"”’)\]]?$")
+_POINTS_BACK = re.compile(r"\b(it|this|that|the same)\b(?! (articles|documents))", re.IGNORECASE)  # "Summarize it", "that article"
+FOLLOWED = 2  # messages of the conversation read for the document a follow-up points back to
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,18 @@ def documents_asked(question: str, titles: dict[str, str]) -> list[str]:
     return [source for source, score in scores.items() if score >= floor]
 
 
-def request(question: str, titles: dict[str, str], sources: list[str] | None = None) -> Request:
+def request(question: str, titles: dict[str, str], sources: list[str] | None = None, history: list[dict] | tuple = ()) -> Request:
     """The documents an overview question asks for among those the filter `sources` keeps, and
-    the sentences of each (the total split evenly, earlier documents taking the remainder, at least one each)."""
+    the sentences of each (the total split evenly, earlier documents taking the remainder, at least one each).
+
+    A follow-up that names no document but points back ("Summarize it", "that article") takes the
+    documents the last exchange names, if it names some.
+    """
     kept = {s: t for s, t in sorted(titles.items()) if not sources or s in sources}
     chosen = documents_asked(question, kept) if kept else []
+    if len(chosen) == len(kept) > 1 and history and _POINTS_BACK.search(question):
+        before = documents_asked(" ".join(str(m.get("content", "")) for m in history[-FOLLOWED:]), kept)
+        chosen = before if len(before) < len(kept) else chosen
     total = max(len(chosen), sentences_asked(question, len(chosen) or 1))
     share, extra = divmod(total, len(chosen) or 1)
     return Request({s: kept[s] for s in chosen}, tuple(share + (i < extra) for i in range(len(chosen))))
