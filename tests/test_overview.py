@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.guard import addresses_assistant
-from assistant.answer.overview import MAX_SENTENCES, Candidate, asks_for_summary, candidates, chosen, documents_asked, request, sentences_asked
+from assistant.answer.overview import MAX_SENTENCES, Candidate, asks_for_summary, candidates, chosen, documents_asked, request, sentences_asked, wanted
 from assistant.app import conversation, render
 from assistant.app.confidence import answer_json, of_answer
 from assistant.app.conversation import PipelineHolder
@@ -52,6 +52,22 @@ TITLES = {  # the five articles' titles, by source
 )
 def test_asks_for_summary(question, expected):
     assert asks_for_summary(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Summarize the article on NATO and the EU in three sentences", True),
+        ("Could you give me a quick summary of everything?", True),
+        ("Summarize the article on NATO's relations with Europe", True),  # "relations" names a document; "Europe" may be extra
+        ("Summarize it", True),
+        ("Summarize what the articles say about enlargement", False),  # about one topic, in no title: a question
+        ("Give an overview of NATO's cyber defence", False),
+        ("When was NATO established?", False),
+    ],
+)
+def test_wanted(question, expected):
+    assert wanted(question, TITLES) == expected
 
 
 @pytest.mark.parametrize(
@@ -180,6 +196,12 @@ def test_summarize_it_after_an_answer_is_an_overview_of_that_document(pipeline):
     answer = pipeline.answer("Summarize it", history=BERLIN_PLUS)
     assert_quoted(answer)
     assert answer.overview == 1 and {c.source for c in answer.citations} == {EU}
+
+
+def test_a_summary_of_one_topic_is_answered_as_a_question(pipeline):
+    answer = pipeline.answer("Summarize what the articles say about the Partnership for Peace")
+    assert answer.standalone_question == "What do the articles say about Partnership for Peace?"
+    assert answer.overview == 0 and not answer.refused and "Partnership for Peace" in answer.answer
 
 
 def test_a_filter_that_keeps_no_document_refuses(pipeline):

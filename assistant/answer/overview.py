@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 
@@ -59,6 +60,18 @@ _POINTS_BACK = re.compile(r"\b(it|this|that|the same)\b(?! (articles|documents))
 FOLLOWED = 2  # messages of the conversation read for the document a follow-up points back to
 
 
+# Words of an overview request that name no topic ("Give me a brief overview of the articles, please").
+_ASKING = (
+    "summarize summarise summary summaries overview overviews outline tldr tl dr gist main topic topics point points idea ideas theme "
+    "themes key takeaways article articles document documents text texts page pages piece pieces source sources say says said cover "
+    "covers discuss discusses describe describes brief briefly short shortly quick quickly concise concisely nutshell detail detailed "
+    "details long longer thorough thoroughly depth comprehensive comprehensively sentence sentences line lines bullet bullets give me "
+    "please can could would will you provide write tell us what which whole entire all each every about on of in the a an and or is "
+    "are was were do does did it its this that these those there their them they for with to from by as be into my our i we get "
+    "need want like overall general generally everything anything things thing stuff"
+)
+
+
 @dataclass(frozen=True)
 class Request:
     """What an overview question asks for: the documents (source -> title, in order) and how many sentences each."""
@@ -81,6 +94,41 @@ class Candidate:
 def asks_for_summary(text: str) -> bool:
     """True for "summarize…", "main topics", "overview", "what is this article about" and the like."""
     return bool(SUMMARY.search(text))
+
+
+def wanted(question: str, titles: dict[str, str]) -> bool:
+    """An overview request that is not a question about one topic: "Summarize what the articles say
+    about enlargement" names no document and asks about enlargement, so it is answered as a question.
+
+    >>> wanted("Summarize the article on NATO and the EU", {"a": "NATO and the European Union"})
+    True
+    >>> wanted("Summarize what the articles say about enlargement", {"a": "NATO and the European Union"})
+    False
+    """
+    if not asks_for_summary(question):
+        return False
+    named = set().union(*(_title_terms(t) for t in titles.values())) if titles else set()
+    topic = set(terms_of(question)) - named - _asking_terms() - {str(n) for n in range(1, MAX_SENTENCES + 1)}
+    return not topic or len(documents_asked(question, titles)) < len(titles)
+
+
+def as_question(question: str) -> str:
+    """A summary of one topic as the question the answer path searches for.
+
+    >>> as_question("Summarize what the articles say about enlargement")
+    'What do the articles say about enlargement?'
+    >>> as_question("Give an overview of the Partnership for Peace, briefly")
+    'What do the articles say about Partnership for Peace?'
+    """
+    topical = [m for m in re.finditer(r"[\w’'-]+", question) if not set(terms_of(m.group())) <= _asking_terms()]
+    if not topical:
+        return question
+    return f"What do the articles say about {question[topical[0].start() : topical[-1].end()]}?"  # the words between kept as written
+
+
+@cache
+def _asking_terms() -> frozenset[str]:
+    return frozenset(terms_of(_ASKING)) | frozenset(terms_of(" ".join(NUMBERS)))
 
 
 def sentences_asked(question: str, documents: int) -> int:

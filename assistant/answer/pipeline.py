@@ -92,9 +92,12 @@ class Pipeline:
         """
         clock = _Clock()
         question, chosen, standalone = self._understood(question, history, backend, standalone, clock)
-        if overview.asks_for_summary(question) or overview.asks_for_summary(standalone):
-            yield from self._overview(question, standalone, sources, history, clock)
+        titles = {s: e.title or s for s, e in self.index.documents().items()}
+        if overview.wanted(question, titles) or overview.wanted(standalone, titles):
+            yield from self._overview(question, standalone, titles, sources, history, clock)
             return
+        if overview.asks_for_summary(standalone):  # of one topic: "…what the articles say about enlargement"
+            standalone = overview.as_question(standalone)
         passages, evidence, strength = self._evidence(standalone, k or self.settings.top_k, sources, clock)
         missing = self.unknown_names(standalone)
         reply = _Reply(question, standalone, tuple(passages), strength, tuple(missing))
@@ -116,11 +119,11 @@ class Pipeline:
         clock.lap("condense")
         return question, chosen, standalone
 
-    def _overview(self, question: str, standalone: str, sources: list[str] | None, history, clock: _Clock) -> Iterator[str | Answer]:
+    def _overview(self, question: str, standalone: str, titles: dict[str, str], sources: list[str] | None, history, clock: _Clock) -> Iterator[str | Answer]:
         """An overview of the documents asked for, quoted and cited (`assistant.answer.overview`);
         refused when no document is left to quote (an empty index, or a filter that keeps none)."""
         asked_for = question if standalone == question else f"{question} {standalone}"  # the follow-up's own words, and those condensed in
-        asked = overview.request(asked_for, {s: e.title or s for s, e in self.index.documents().items()}, sources, history)
+        asked = overview.request(asked_for, titles, sources, history)
         passages, claims = overview.written(asked, self.index, self.embeddings)
         clock.lap("overview")
         answer = _Reply(question, standalone, tuple(passages), 0.0).overview(claims, clock, asked.documents)

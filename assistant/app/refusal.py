@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from assistant.answer.overview import asks_for_summary
+from assistant.answer.overview import wanted
 from assistant.core.errors import AssistantError
 from assistant.core.types import Answer, Passage
 
@@ -89,7 +89,7 @@ def explain(pipeline, answer: Answer, *, history: list[dict], sources: list[str]
     if looks_non_english(answer.question):
         return Refusal("language")
     kept = [s for s in (sources or []) if s in documents]
-    if asks_for_summary(answer.question) or asks_for_summary(answer.standalone_question):
+    if wanted(answer.question, documents) or wanted(answer.standalone_question, documents):
         searched = tuple(documents[s] for s in kept) if sources else tuple(documents.values())
         return Refusal("summary", searched=searched, total=len(documents), titles=tuple(sorted(documents.values(), key=str.lower)))
     if sources and len(kept) < len(documents):
