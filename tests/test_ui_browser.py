@@ -344,11 +344,17 @@ def test_a_filtered_refusal_names_the_filter_and_searches_all_documents(page, ap
     expect(page.locator("#search-all")).to_be_hidden()
 
 
-def test_a_summary_request_lists_the_documents_and_a_foreign_question_asks_for_english(page, app_url, pipeline):
+def test_a_summary_request_is_a_cited_overview_and_a_foreign_question_asks_for_english(page, app_url, pipeline):
     open_app(page, app_url)
-    ask(page, "Summarize the article")
-    expect(last_answer(page)).to_contain_text("Summaries and overviews are not supported yet")
-    expect(last_answer(page).locator("ul.doc-titles li")).to_have_count(len(pipeline.index.documents()))
+    ask(page, "What are the main topics?")
+    documents = len(pipeline.index.documents())
+    expect(last_answer(page).locator(".confidence.overview")).to_have_text(f"Overview of {documents} documents")
+    expect(last_answer(page).locator(".overview-title")).to_have_count(documents)
+    expect(last_answer(page).locator(".sentence")).to_have_count(2 * documents)
+    expect(last_answer(page)).not_to_contain_text("not supported")
+    first = pipeline.answer("What are the main topics?").citations[0]
+    last_answer(page).locator("a.cite", has_text="[1]").first.click()
+    expect(page.locator("#sources-panel .src.active mark")).to_have_text(first.text)  # the quoted span, highlighted
     ask(page, "Wann wurde die NATO gegründet?")
     expect(last_answer(page)).to_contain_text("please ask in English")
 

@@ -1,4 +1,4 @@
-"""Refusals that say why: not English, a summary request, a filter that left the answer out, a missing fact.
+"""Refusals that say why: not English, an overview with no document to quote, a filter that left the answer out, a missing fact.
 
 The guesses are pure functions (tables); the reasons come from the real pipeline over the corpus.
 """
@@ -10,7 +10,7 @@ import pytest
 from assistant.app import conversation
 from assistant.app import render as render
 from assistant.app.conversation import PipelineHolder
-from assistant.app.refusal import Refusal, asks_for_summary, explain, looks_non_english, said
+from assistant.app.refusal import Refusal, explain, looks_non_english, said
 from assistant.core.types import Chunk, Passage
 
 ARCHITECTURE = "corpus/nato-and-the-european-security-architecture.txt"  # says nothing about when NATO was founded
@@ -38,25 +38,6 @@ ROLE = "corpus/nato-role-in-global-security.txt"
 )
 def test_looks_non_english(question, expected):
     assert looks_non_english(question) == expected
-
-
-@pytest.mark.parametrize(
-    "question, expected",
-    [
-        ("Summarize the article", True),
-        ("Can you summarise these documents?", True),
-        ("What are the main topics?", True),
-        ("Give me an overview of the documents", True),
-        ("What is this article about?", True),
-        ("What do the documents cover?", True),
-        ("Key points, please", True),
-        ("When was NATO established?", False),
-        ("What is the main goal of Berlin Plus?", False),
-        ("What are the articles of the North Atlantic Treaty?", False),
-    ],
-)
-def test_asks_for_summary(question, expected):
-    assert asks_for_summary(question) == expected
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +70,6 @@ def test_a_filter_is_not_blamed_when_all_documents_refuse_too(holder):
     "question, kind",
     [
         ("Wann wurde die NATO gegründet?", "language"),
-        ("Summarize the article", "summary"),
-        ("What are the main topics?", "summary"),
         ("How many participating states does the OSCE have?", "missing"),
         ("What is the capital of Peru?", "unknown"),  # no document mentions Peru
         ("How many troops took part in the Steadfast Defender exercise?", "missing"),
@@ -100,9 +79,12 @@ def test_each_refusal_says_why(holder, question, kind):
     assert refusal_of(holder, question).why.kind == kind
 
 
-def test_a_summary_refusal_lists_the_documents(holder, pipeline):
-    why = refusal_of(holder, "Summarize the article").why
-    assert sorted(why.titles) == sorted(entry.title for entry in pipeline.index.documents().values()) and why.total == 5
+def test_an_overview_the_filter_leaves_nothing_for_says_so_and_lists_the_documents(holder, pipeline):
+    """Summaries are answered (tests/test_overview.py); refused only when no document is left to quote."""
+    turn = refusal_of(holder, "Summarize the article", sources=["corpus/no-such-article.txt"])
+    assert (turn.why.kind, turn.why.searched, turn.why.total) == ("summary", (), 5)
+    assert sorted(turn.why.titles) == sorted(entry.title for entry in pipeline.index.documents().values())
+    assert "Your document filter keeps none of the documents" in turn.reply_html(0) and "not supported" not in turn.reply_html(0)
 
 
 def test_a_missing_fact_shows_the_two_closest_passages(holder):
@@ -131,7 +113,9 @@ PASSAGE = Passage(Chunk("c", "s.txt", "<b>Title</b>", "", 0, 9, "x <script>" * 4
     [
         (Refusal("language"), "please ask in English"),
         (Refusal("summary", total=2, titles=("A <i>", "B")), '<ul class="doc-titles"><li>A &lt;i&gt;</li><li>B</li></ul>'),
-        (Refusal("summary", total=2, titles=("A", "B")), "Summaries and overviews are not supported yet"),
+        (Refusal("summary", total=2, titles=("A", "B")), "Your document filter keeps none of the documents"),
+        (Refusal("summary", searched=("A",), total=2, titles=("A", "B")), "hold no sentence that can be quoted"),
+        (Refusal("summary"), "There are no documents to give an overview of yet"),
         (Refusal("filter", searched=("<T>",), total=5, titles=("U",)), "only 1 of 5 documents were searched (“&lt;T&gt;”)"),
         (Refusal("filter", searched=("T",), total=5, titles=("U",)), "Over all documents this is answered from “U”"),
         (Refusal("missing", closest=(PASSAGE,)), '<a class="cite" href="#cite-3-1" title="Show source 1">[1]</a> <b>&lt;b&gt;Title&lt;/b&gt;</b>: x &lt;script&gt;'),
@@ -160,7 +144,8 @@ def test_scope_html(html, fragment):
     "why, expected",
     [
         (Refusal("language"), "Why: the question does not look like English; the documents are searched in English only, so ask in English."),
-        (Refusal("summary", total=2, titles=("A", "B")), "Why: summaries and overviews are not supported yet; ask about one thing at a time. The documents: A; B."),
+        (Refusal("summary", total=2, titles=("A", "B")), "Why: there is no overview to give: the document filter keeps none of the 2 documents. The documents: A; B."),
+        (Refusal("summary"), "Why: there are no documents to give an overview of; add documents with `python -m ingest`."),
         (Refusal("filter", searched=("A", "B"), total=5), "Why: the document filter left the answer out (2 of 5 documents searched); over all documents it is answered."),
         (Refusal("missing"), "Why: the documents do not seem to contain this."),
     ],

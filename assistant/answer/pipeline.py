@@ -11,7 +11,7 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
-from assistant.answer import cite, decompose, markers
+from assistant.answer import cite, decompose, markers, overview
 from assistant.answer.backends import AnswerBackend, get_backend
 from assistant.answer.evidence import learned_ranking, merge_parts, score_sentences
 from assistant.answer.names import about_unknown, unknown_names
@@ -92,6 +92,12 @@ class Pipeline:
         """
         clock = _Clock()
         question, chosen, standalone = self._understood(question, history, backend, standalone, clock)
+        titles = {s: e.title or s for s, e in self.index.documents().items()}
+        if overview.wanted(question, titles) or overview.wanted(standalone, titles):
+            yield from self._overview(question, standalone, titles, sources, history, clock)
+            return
+        if overview.asks_for_summary(standalone):  # of one topic: "…what the articles say about enlargement"
+            standalone = overview.as_question(standalone)
         passages, evidence, strength = self._evidence(standalone, k or self.settings.top_k, sources, clock)
         missing = self.unknown_names(standalone)
         reply = _Reply(question, standalone, tuple(passages), strength, tuple(missing))
@@ -112,6 +118,17 @@ class Pipeline:
         standalone = clean_question(standalone, self.settings.max_question_chars) if standalone else chosen.condense(question, list(history))
         clock.lap("condense")
         return question, chosen, standalone
+
+    def _overview(self, question: str, standalone: str, titles: dict[str, str], sources: list[str] | None, history, clock: _Clock) -> Iterator[str | Answer]:
+        """An overview of the documents asked for, quoted and cited (`assistant.answer.overview`);
+        refused when no document is left to quote (an empty index, or a filter that keeps none)."""
+        asked_for = question if standalone == question else f"{question} {standalone}"  # the follow-up's own words, and those condensed in
+        asked = overview.request(asked_for, titles, sources, history)
+        passages, claims = overview.written(asked, self.index, self.embeddings)
+        clock.lap("overview")
+        answer = _Reply(question, standalone, tuple(passages), 0.0).overview(claims, clock, asked.documents)
+        yield answer.answer
+        yield answer
 
     def _drafted(self, chosen: AnswerBackend, standalone: str, passages: list[Passage], evidence: list, clock: _Clock) -> Generator[str, None, tuple[str, str]]:
         """Yields the backend's draft pieces (markers normalised); returns the draft and a failure notice."""
@@ -205,6 +222,17 @@ class _Reply:
         text = cite.render(sentences)
         return Answer(self.question, self.standalone, text, False, tuple(citations), self.passages, tuple(sentences), clock.done(), backend, notice,
                       self.strength, self.unknown_names)
+
+
+    def overview(self, claims: list[cite.Claim], clock: _Clock, documents: dict[str, str]) -> Answer:
+        """The overview from its quoted claims, a title over each document's sentences when there are several."""
+        sentences, citations = cite.number_citations(claims, list(self.passages))
+        clock.lap("cite")
+        if not any(s.supported for s in sentences):
+            return self.refusal(clock, "extractive")
+        text = overview.grouped(sentences, citations, documents)
+        return Answer(self.question, self.standalone, text, False, tuple(citations), self.passages, tuple(sentences), clock.done(), "extractive",
+                      overview=len({c.source for c in citations}))
 
 
 class _Clock:

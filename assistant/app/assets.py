@@ -147,6 +147,7 @@ CSS = """
 .answer .confidence.well { color: #05603a; background: #d1fadf; }
 .answer .confidence.partly { color: #93370d; background: #fef0c7; }
 .answer .confidence.weakly { color: #b42318; background: #fee4e2; }
+.answer .confidence.overview { color: #1d2939; background: #eaecf0; }
 .answer.refused > p:first-child { font-style: italic; }
 .answer.refused ul { margin: 0 0 .4em 1.2em; padding: 0; font-size: .92em; }
 #question-meta { align-items: center; gap: 8px; min-height: 0; }

@@ -119,7 +119,7 @@ def format_answer(answer: Answer, threshold: float | None = None, why: str = "")
     lines = ([f"Note: {answer.notice}", ""] if answer.notice else []) + [answer.answer, ""] + ([why, ""] if why else [])
     support = of_answer(answer, threshold) if threshold is not None else None
     if support:
-        lines += [f"Confidence: {support.label} ({support.detail})", ""]
+        lines += [f"{'' if support.level == 'overview' else 'Confidence: '}{support.label} ({support.detail})", ""]
     if answer.citations:
         lines.append("Sources:")
         for c in answer.citations:

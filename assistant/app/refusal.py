@@ -1,13 +1,11 @@
 """Why the assistant refused, in the user's terms. The pipeline's decision stands; this explains it.
 
 Checked in this order, cheapest first: the question is not in English; it asks for a summary
-or an overview; a document filter left out the documents that answer it (the same question
+or an overview that could not be given (no documents, or a filter that keeps none); a document filter left out the documents that answer it (the same question
 over all documents is answered); it asks about a name the documents never mention; otherwise
 the fact is not in the documents.
 
 >>> looks_non_english("Wann wurde die NATO gegründet?"), looks_non_english("When was NATO established?")
-(True, False)
->>> asks_for_summary("Summarize the article"), asks_for_summary("When was NATO established?")
 (True, False)
 """
 
@@ -17,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from assistant.answer.overview import wanted
 from assistant.core.errors import AssistantError
 from assistant.core.types import Answer, Passage
 
@@ -39,11 +38,6 @@ FOREIGN = frozenset(
     "os é em quem como porque foi são".split()
 )
 NON_ASCII_SHARE = 0.3  # of the letters: Cyrillic, Greek, Arabic, CJK, ... scripts
-SUMMARY = re.compile(
-    r"\b(summari[sz]e|summary|summaries|overview|outline|tl;?dr|gist|main (topics?|points?|ideas?|themes?)|key (points|takeaways|topics|ideas)"
-    r"|what (is|are) (this|these|the|that) (articles?|documents?|texts?|pages?) about|what (do|does) (this|these|the) (articles?|documents?) (say|cover|discuss))\b",
-    re.IGNORECASE,
-)
 CLOSEST = 2  # passages shown when the fact is missing
 
 
@@ -52,7 +46,7 @@ class Refusal:
     """Why an answer was refused (`kind`: language, summary, filter, unknown or missing) and what to show with it."""
 
     kind: str
-    searched: tuple[str, ...] = ()  # filter: titles of the documents the filter kept
+    searched: tuple[str, ...] = ()  # filter, summary: titles of the documents the filter kept (summary: all without one)
     total: int = 0  # filter, summary: how many documents there are
     titles: tuple[str, ...] = ()  # summary: every document's title; filter: the titles that answer it
     closest: tuple[Passage, ...] = ()  # unknown, missing: the closest passages searched
@@ -68,7 +62,10 @@ def said(why: Refusal, filter_name: str = "the document filter") -> str:
     if why.kind == "language":
         return "Why: the question does not look like English; the documents are searched in English only, so ask in English."
     if why.kind == "summary":
-        return f"Why: summaries and overviews are not supported yet; ask about one thing at a time. The documents: {'; '.join(why.titles)}."
+        if not why.total:
+            return "Why: there are no documents to give an overview of; add documents with `python -m ingest`."
+        kept = f"{filter_name} keeps none of the {why.total} documents" if not why.searched else "the documents hold no sentence to quote"
+        return f"Why: there is no overview to give: {kept}. The documents: {'; '.join(why.titles)}."
     if why.kind == "filter":
         return f"Why: {filter_name} left the answer out ({len(why.searched)} of {why.total} documents searched); over all documents it is answered."
     if why.kind == "unknown":
@@ -86,19 +83,15 @@ def looks_non_english(text: str) -> bool:
     return foreign > english
 
 
-def asks_for_summary(text: str) -> bool:
-    """True for "summarize…", "main topics", "overview", "what is this article about" and the like."""
-    return bool(SUMMARY.search(text))
-
-
 def explain(pipeline, answer: Answer, *, history: list[dict], sources: list[str] | None = None, k: int | None = None) -> Refusal:
     """Why `answer` (a refusal) was refused; re-asks over all documents when a filter is active."""
     documents = _titles(pipeline)
     if looks_non_english(answer.question):
         return Refusal("language")
-    if asks_for_summary(answer.question) or asks_for_summary(answer.standalone_question):
-        return Refusal("summary", total=len(documents), titles=tuple(sorted(documents.values(), key=str.lower)))
     kept = [s for s in (sources or []) if s in documents]
+    if wanted(answer.question, documents) or wanted(answer.standalone_question, documents):
+        searched = tuple(documents[s] for s in kept) if sources else tuple(documents.values())
+        return Refusal("summary", searched=searched, total=len(documents), titles=tuple(sorted(documents.values(), key=str.lower)))
     if sources and len(kept) < len(documents):
         wider = _over_all_documents(pipeline, answer, history, k)
         if wider is not None and not wider.refused:

@@ -18,13 +18,14 @@ from assistant.app.refusal import Refusal
 from assistant.core.types import Answer, Citation, Passage, Sentence
 
 CONTEXT_CHARS = 700  # most characters of paragraph shown on each side of a cited span
-TIMING_ORDER = ("backend", "condense", "retrieve", "rank", "generate", "verify", "cite", "total")
+TIMING_ORDER = ("backend", "condense", "retrieve", "rank", "overview", "generate", "verify", "cite", "total")
 MAIN_TIMINGS = ("retrieve", "generate", "verify", "total")
 STAGES = {  # what each stage of an answer does, in the app's words
     "backend": "Starting the answer backend (a model loads on its first question)",
     "condense": "Turning a follow-up into a question of its own",
     "retrieve": "Searching the documents",
     "rank": "Ranking the sentences found",
+    "overview": "Choosing the sentences that cover the documents",
     "generate": "Writing the answer",
     "verify": "Checking each sentence against its source",
     "cite": "Numbering the sources",
@@ -97,10 +98,20 @@ def answer_html(answer: Answer, turn: int, confidence: Confidence | None = None,
         foot = f'<p class="answer-foot">Closest passages: {closest}</p>' if closest else ""
         return f'<div class="answer refused"><p>{esc(answer.answer)}</p>{foot}{_answer_notes(answer)}</div>'
     supported = {c.id: c.supported for c in answer.citations}
-    text = " ".join(sentence_html(s, turn, supported) for s in answer.sentences)
+    text = _overview_html(answer, turn, supported) if answer.overview > 1 else " ".join(sentence_html(s, turn, supported) for s in answer.sentences)
     sources = " · ".join(f'{answer_link(turn, c.id, c.supported)} {esc(c.title)}' for c in answer.citations)
     badge = f"{confidence_html(confidence)} · " if confidence else ""
     return f'<div class="answer"><p>{text}</p><p class="answer-foot">{badge}Sources: {sources}</p>{_answer_notes(answer)}</div>'
+
+
+def _overview_html(answer: Answer, turn: int, supported: dict[int, bool | None]) -> str:
+    """An overview of several documents: each document's title, then its sentences."""
+    title_of = {c.id: c.title for c in answer.citations}
+    parts: dict[str, list[Sentence]] = {}
+    for sentence in answer.sentences:
+        parts.setdefault(title_of.get(sentence.citations[0], "") if sentence.citations else "", []).append(sentence)
+    return "</p><p>".join(f'<b class="overview-title">{esc(title)}</b><br>' + " ".join(sentence_html(s, turn, supported) for s in said)
+                          for title, said in parts.items())
 
 
 def confidence_html(confidence: Confidence) -> str:
@@ -120,9 +131,7 @@ def refusal_html(why: Refusal, turn: int) -> str:
         return ("<p>This question does not look like English. The documents are in English and are searched in English "
                 "only: please ask in English.</p>")
     if why.kind == "summary":
-        titles = "".join(f"<li>{esc(t)}</li>" for t in why.titles)
-        return ("<p>Summaries and overviews are not supported yet: ask about one thing at a time (who, what, when, why).</p>"
-                f'<p class="answer-foot">The {why.total} documents:</p><ul class="doc-titles">{titles}</ul>')
+        return _no_overview_html(why)
     if why.kind == "filter":
         kept = ", ".join(f"“{esc(t)}”" for t in why.searched) or "no indexed document"
         found = ", ".join(f"“{esc(t)}”" for t in why.titles)
@@ -135,6 +144,17 @@ def refusal_html(why: Refusal, turn: int) -> str:
         return f"<p>{said}</p>"
     closest = "".join(f"<li>{answer_link(turn, i)} <b>{esc(p.chunk.title)}</b>: {esc(snippet(p.chunk.text))}</li>" for i, p in enumerate(why.closest, start=1))
     return f'<p>{said} The closest passages searched:</p><ul class="closest">{closest}</ul>'
+
+
+def _no_overview_html(why: Refusal) -> str:
+    """Why there is no overview: no documents, a filter that keeps none, or nothing quotable in them."""
+    if not why.total:
+        return "<p>There are no documents to give an overview of yet: add documents first.</p>"
+    titles = f'<p class="answer-foot">The {why.total} documents:</p><ul class="doc-titles">' + "".join(f"<li>{esc(t)}</li>" for t in why.titles) + "</ul>"
+    if not why.searched:
+        return ("<p>Your document filter keeps none of the documents, so there is nothing to give an overview of: press "
+                "<b>Search all documents</b> under the question box, or empty “Only search these documents” in Settings.</p>" + titles)
+    return "<p>These documents hold no sentence that can be quoted in an overview: ask about one thing at a time (who, what, when, why).</p>" + titles
 
 
 def snippet(text: str, limit: int = 160) -> str:

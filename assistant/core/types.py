@@ -123,6 +123,7 @@ class Answer:
     notice: str = ""
     evidence_score: float = 0.0
     unknown_names: tuple[str, ...] = ()  # names of the question no passage contains (assistant.answer.names)
+    overview: int = 0  # documents this answer is an overview of (assistant.answer.overview); 0 for an answer to a question
 
     def to_dict(self) -> dict:
         return {
@@ -138,4 +139,5 @@ class Answer:
             "notice": self.notice,
             "evidence_score": round(self.evidence_score, 4),
             "unknown_names": list(self.unknown_names),
+            "overview": self.overview,
         }

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.core.errors import AssistantError, EmbedderMismatch, IndexMissing
 from assistant.core.settings import Settings
-from assistant.core.types import Chunk
+from assistant.core.types import Chunk, Passage
 from assistant.index.embedder import vector_precision
 from assistant.index.keyword import PAGE, KeywordIndex, ensure_keyword_index
 from assistant.index.manifest import ManifestEntry, read_manifest
@@ -181,6 +181,12 @@ class Index:
             return kept.read_text(encoding="utf-8")
         got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
         return text_from_chunks([chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])])
+
+    def passages_of(self, source: str) -> list[Passage]:
+        """Every chunk of one document, in document order, with the sentence vectors stored at ingest."""
+        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        passages = [Passage(chunk_from_record(i, d, m), 0.0, 0.0, sentence_vectors(m)) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(passages, key=lambda p: p.chunk.start)
 
     def ids_for(self, sources: list[str]) -> set[str]:
         """Chunk ids of the given documents (for filtering the keyword index), asked of Chroma."""
