@@ -234,6 +234,6 @@ def get_scorer(name: str, runtime: str = "torch") -> Scorer | None:
     try:
         return CachedScorer(OnnxScorer(folder, name) if runtime == "onnx" else CrossEncoderScorer(folder, name))
     except ImportError as exc:
-        raise UnknownName(f"scorer_runtime=onnx needs {exc.name or 'onnxruntime'}: install it with `.venv/bin/pip install '.[onnx]'`, or use scorer_runtime=torch") from None
+        raise UnknownName(f"scorer_runtime=onnx needs {exc.name or 'onnxruntime'}: reinstall the project (`make install`: ONNX Runtime is one of its dependencies), or use scorer_runtime=torch") from None
     except (OSError, ValueError, KeyError) as exc:
         raise UnknownName(f"{folder} cannot be loaded as a cross-encoder ({exc}): pass a sentence-transformers cross-encoder folder, or use `learned` or `heuristic`") from None

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
 
     # ingest
     embedding_model: str = Field("all-MiniLM-L6-v2", description="Embedder name (see assistant.index.embedder) or a local model folder.")
-    embedder_runtime: str = Field("torch", description="What runs the embedder: torch, onnx (ONNX Runtime, the same fp32 vectors) or onnx-int8 (quantized: faster, vectors an index must not mix with fp32 ones); ONNX files are exported once into the user's cache folder.")
+    embedder_runtime: str = Field("onnx", description="What runs the embedder: torch, onnx (ONNX Runtime, the same fp32 vectors) or onnx-int8 (quantized: faster, vectors an index must not mix with fp32 ones); ONNX files are exported once into the user's cache folder.")
     embed_batch_size: int = Field(64, description="Texts embedded per batch during ingest.")
     chunk_size: int = Field(600, description="Largest chunk in characters; chunks end on sentence boundaries.")
     chunk_overlap: int = Field(0, description="Characters of trailing sentences repeated at the start of the next chunk.")
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     scorer: str = Field("learned", description="Answer scorer: learned (the shipped cross-encoder), heuristic (the hand-weighted blend) or a local cross-encoder folder.")
     refuse_by: str = Field("heuristic", description="What decides a refusal: heuristic (the blend's best score, 0.38) or scorer (the answer scorer's best probability, at its calibrated threshold). See README, Refusal.")
     refusal_threshold: float | None = Field(None, description="Best evidence score below which the assistant says the documents do not answer; unset: the calibrated value of the refuse_by signal (heuristic: 0.38; scorer: its calibration.json).")
-    scorer_runtime: str = Field("torch", description="What runs the answer scorer: torch, or onnx (ONNX Runtime; exported once into the user's cache folder).")
+    scorer_runtime: str = Field("onnx", description="What runs the answer scorer: torch, or onnx (ONNX Runtime; exported once into the user's cache folder).")
     rerank_candidates: int = Field(12, description="Passages retrieved for the scorer to reorder before the top k are kept (0 or top_k: no reranking).")
     scored_sentences: int = Field(16, description="Most sentences the answer scorer reads per answer (the heuristic's best first, each followed by the next sentence).")
     refuse_unknown_names: bool = Field(True, description="Refuse a question about a name no indexed passage contains (\"When did Finland join NATO?\" over documents that never mention Finland), saying which.")

@@ -229,7 +229,7 @@ def get_embeddings(name: str, batch_size: int = 64, runtime: str = "torch") -> E
     try:
         return OnnxEmbedder.load(name, batch_size, runtime)
     except ImportError as exc:
-        raise UnknownName(f"embedder_runtime={runtime} needs {exc.name or 'onnxruntime'}: install it with `.venv/bin/pip install '.[onnx]'`, or use embedder_runtime=torch") from None
+        raise UnknownName(f"embedder_runtime={runtime} needs {exc.name or 'onnxruntime'}: reinstall the project (`make install`: ONNX Runtime is one of its dependencies), or use embedder_runtime=torch") from None
 
 
 def embedder_for(settings) -> Embedder:
