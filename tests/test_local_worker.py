@@ -183,7 +183,7 @@ def test_the_app_offers_the_local_model_once_its_worker_answered(pipeline, tmp_p
     """Built while the probe still runs (a model set-up not probed before), the page lists it once loaded."""
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.support import CHROMIUM, CHROMIUM_ARGS
 
     settings = pipeline.settings.model_copy(update={"llm_context": 1024, "feedback_file": tmp_path / "feedback.jsonl"})
     with running_app(pipeline, settings) as url, sync_playwright() as playwright:

@@ -92,7 +92,7 @@ class OnnxScorer:
         self.session = session(export_onnx(self.folder, self.cache))
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        self.tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")  # as CrossEncoder.predict (truncation=True)
         self.tokenizer.enable_padding()
 
     def probabilities(self, question: str, candidates: Sequence[tuple[str, str]]) -> np.ndarray:
