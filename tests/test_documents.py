@@ -154,6 +154,8 @@ LOGIN = load_settings(auth_username="ann", auth_password=SecretStr("pw"), db_dir
     (LOGIN, None, "log in to add or remove documents"),
     (LOGIN, "ann", ""),
     (load_settings(db_dir="/nonexistent-index"), None, ""),
+    (load_settings(db_dir="/nonexistent-index", host="0.0.0.0"), None, "served on 0.0.0.0 without a login"),
+    (load_settings(db_dir="/nonexistent-index", host="0.0.0.0", auth_username="ann", auth_password="pw"), "ann", ""),
 ])
 def test_who_may_write(settings, username, expected):
     problem = write_problem(settings, username)

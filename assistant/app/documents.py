@@ -15,7 +15,7 @@ from assistant.app.chat import PRIVATE, STATIC, scope_line
 from assistant.app.conversation import PipelineHolder
 from assistant.app.render import esc, problem_html
 from assistant.core.errors import AssistantError
-from assistant.core.settings import Settings
+from assistant.core.settings import Settings, loopback
 from assistant.index.manifest import ManifestEntry
 from ingest.load import SUPPORTED
 from ingest.run import IngestReport
@@ -32,6 +32,9 @@ def deployment_problem(settings: Settings) -> str:
     if settings.chroma_host and not settings.manifest_path.exists():
         return (f"this app reads the index from the Chroma server at {settings.chroma_host}:{settings.chroma_port}, which another host builds: "
                 "add or remove documents there, with `python -m ingest`")
+    if not loopback(settings.host) and not (settings.auth_username and settings.auth_password):
+        return (f"this app is served on {settings.host} without a login, so anyone who can reach it could change the documents: "
+                "set ASSISTANT_AUTH_USERNAME and ASSISTANT_AUTH_PASSWORD to add or remove documents here")
     return ""
 
 

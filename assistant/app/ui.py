@@ -24,7 +24,7 @@ from assistant.app.documents import documents_tab
 from assistant.app.lookup import MODES, lookup_html, records
 from assistant.app.lookup import search as search_passages
 from assistant.core.errors import AssistantError
-from assistant.core.settings import Settings, load_settings
+from assistant.core.settings import Settings, load_settings, loopback
 from assistant.core.types import Answer
 
 HEADER = ('<div class="app-header"><h1>Ask the documents</h1><p>Every sentence of an answer cites the passage it came from. '
@@ -183,9 +183,6 @@ def launch(app: gr.Blocks, host: str, port: int, *, block: bool = True, auth: tu
     return url
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
 def credentials(settings: Settings) -> tuple[str, str] | None:
     """(user, password) when both are set, else None."""
     if settings.auth_username and settings.auth_password:
@@ -195,7 +192,7 @@ def credentials(settings: Settings) -> tuple[str, str] | None:
 
 def exposure_warning(host: str, auth: tuple[str, str] | None) -> str | None:
     """A warning when the app is reachable from other machines without a password."""
-    if host in LOOPBACK or host.startswith("127.") or auth:
+    if loopback(host) or auth:
         return None
     return (f"warning: serving on {host} without authentication: anyone who can reach this address can read the "
             "documents and use the app. Set ASSISTANT_AUTH_USERNAME and ASSISTANT_AUTH_PASSWORD, or bind to 127.0.0.1.")

@@ -121,3 +121,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
     9000
     """
     return load_settings(**{name: value for name, value in vars(args).items() if name in Settings.model_fields})
+
+
+def loopback(host: str) -> bool:
+    """True when `host` is reachable from this machine only.
+
+    >>> loopback("127.0.0.1"), loopback("localhost"), loopback("0.0.0.0")
+    (True, True, False)
+    """
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
