@@ -52,20 +52,6 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
     return app
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _lookup_tab(holder: PipelineHolder) -> gr.Dropdown:
     """Search the corpus directly: query, mode, number of results, source filter; returns the filter."""
     with gr.Row(equal_height=True):
@@ -97,22 +83,6 @@ def _viewer(holder: PipelineHolder) -> None:
     gr.HTML(VIEWER_HTML, js_on_load=VIEWER_JS, head=f"<style>{CSS}</style>", server_functions=[article], elem_id="viewer", apply_default_css=False)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _article(holder: PipelineHolder, data: dict) -> str:
     """The viewer's HTML for a document and span; a friendly message for anything unusable."""
     try:
@@ -130,8 +100,6 @@ def _article(holder: PipelineHolder, data: dict) -> str:
         return ui_render.problem_html("the article cannot be shown: its copy in the index is missing; run `python -m ingest` again")
     except (TypeError, ValueError):
         return ui_render.problem_html("the article cannot be shown: the request needs a document name and two character offsets")
-
-
 
 
 def _api(holder: PipelineHolder) -> None:
