@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.core.errors import BadInputFile
 from assistant.core.text import sentence_spans
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -64,6 +65,8 @@ def held_out(title: str, share: float, seed: int) -> bool:
 
 def load(folder: Path) -> tuple[dict[str, list[Paragraph]], list[Question]]:
     """Paragraphs by article title, and every question whose answer lies inside one sentence."""
+    if not (folder / "corpus.jsonl").exists() or not (folder / "queries.jsonl").exists():
+        raise BadInputFile(f"no SQuAD training set at {folder}: pass --data with the folder of corpus.jsonl and queries.jsonl (squad-v1.1-train, never dev)")
     paragraphs: dict[str, Paragraph] = {}
     by_title: dict[str, list[Paragraph]] = defaultdict(list)
     for line in (folder / "corpus.jsonl").open(encoding="utf-8"):

@@ -217,3 +217,11 @@ def test_train_scorer_trains_calibrates_and_writes_a_loadable_model_with_its_car
     assert "SQuAD v1.1 train" in (out / "README.md").read_text() and "CC BY-SA 4.0" in (out / "README.md").read_text()
     probabilities = get_scorer(str(out)).probabilities("When was NATO founded?", [("NATO was founded in 1949.", "History")])
     assert probabilities.shape == (1,) and 0.0 <= float(probabilities[0]) <= 1.0
+
+
+def test_training_without_the_squad_folder_names_the_fix(tmp_path):
+    from assistant.core.errors import BadInputFile
+    from eval.scorer_data import load
+
+    with pytest.raises(BadInputFile, match="pass --data with the folder of corpus.jsonl and queries.jsonl"):
+        load(tmp_path)
