@@ -38,17 +38,17 @@ def condense(question: str, history: list[dict]) -> str:
     if not previous or not needs_history(question):
         return question
     topic = _topic(previous)
-    pronoun = _PRONOUN.search(question)
+    pronoun = PRONOUN.search(question)
     names = entities(topic)
     if pronoun and names:
         plural = pronoun.group(0).lower() in _PLURAL
         if not plural or len(names) > 1:  # "they" needs two names; one is likely not its referent
             entity = " and ".join(names[:2]) if plural else names[0]
-            return _PRONOUN.sub(lambda m: _replace(m.group(0), entity), question, count=1)
+            return PRONOUN.sub(lambda m: with_owner(m.group(0), entity), question, count=1)
     return f"{question} (following up on: {topic})"
 
 
-_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.IGNORECASE)
+PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.IGNORECASE)
 _PLURAL = {"their", "they", "them"}
 _ENTITY = re.compile(r"(?:\bthe\s+)?(?:[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|in)\s+|\s+)?)*[A-Z][\w’'-]*(?:\s+\d+\b)?")
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -69,7 +69,8 @@ def entities(question: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n and n.lower() != "the"))
 
 
-def _replace(pronoun: str, entity: str) -> str:
+def with_owner(pronoun: str, entity: str) -> str:
+    """What replaces `pronoun`: `entity`, or its possessive for "its"/"their"."""
     return f"{entity}’s" if pronoun.lower() in ("its", "their") else entity
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.condense import condense
+from assistant.answer.condense import PRONOUN, condense, with_owner
 
 MAX_PARTS = 3
 
@@ -42,7 +42,6 @@ _CLAUSE = re.compile(
 _PREPOSITIONS = "for|within|in|on|about|to|with|from|between|among|by|inside|outside|across"
 _REPEATED = re.compile(rf"\b(?:both\s+)?({_PREPOSITIONS})\s+([^,;]+?)\s+and\s+\1\s+([^,;]+)$", re.IGNORECASE)
 _DEFINES = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+((?:the\s+|an?\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,3})\?$", re.IGNORECASE)
-_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(each|this|that|these|those|there|then|both)\b", re.IGNORECASE)
 _NOUN_PAIR = re.compile(r"\bthe\s+([a-z]+s)\s+and\s+([a-z]+s)\s+(of|for)\s+(.+)$", re.IGNORECASE)
 
@@ -78,14 +77,12 @@ def _clauses(question: str) -> list[str]:
 def _completed(part: str, first: str) -> str:
     """`part` standing alone: a pronoun that points to what the first part defines ("What are
     hybrid threats, and how does NATO counter them?") is replaced by it; else as a follow-up."""
-    pronoun = _PRONOUN.search(part)
+    pronoun = PRONOUN.search(part)
     if not pronoun and not _POINTS_BACK.search(part):
         return part
     defined = _DEFINES.match(first)
     if defined and pronoun:
-        subject = defined.group(1)
-        owner = f"{subject}’s" if pronoun.group(0).lower() in ("its", "their") else subject
-        return part[: pronoun.start()] + owner + part[pronoun.end() :]
+        return part[: pronoun.start()] + with_owner(pronoun.group(0), defined.group(1)) + part[pronoun.end() :]
     return condense(part, [{"role": "user", "content": first}])
 
 

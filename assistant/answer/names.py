@@ -51,19 +51,22 @@ def about_unknown(question: str, missing: list[str]) -> bool:
     names = [n for n in entities(question) if n.lower() not in _NOT_NAMES]
     if len(names) > 1 and re.search(rf"\b{re.escape(names[0])}['’]s\b", question):
         names = names[1:]
-    first = re.sub(r"^the\s+", "", _AND.split(names[0])[0].strip(), flags=re.IGNORECASE) if names else ""
-    return first in missing
+    return bool(names) and _parts(names[0])[0] in missing
 
 
 def unknown_names(question: str, keyword) -> list[str]:
     """The names of `question` that no chunk of the index contains, in the question's order."""
     out = []
     for entity in entities(question):
-        for name in _AND.split(entity):
-            name = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE)
+        for name in _parts(entity):
             terms = keyword.terms(name)
             if not terms or _ADJECTIVE.match(name) or name.lower() in _NOT_NAMES:
                 continue
             if any(keyword.document_frequency(t) == 0 for t in terms):
                 out.append(name)
     return list(dict.fromkeys(out))
+
+
+def _parts(entity: str) -> list[str]:
+    """The names an entity phrase joins ("the Partnership for Peace" -> Partnership, Peace), without "the"."""
+    return [re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE) for name in _AND.split(entity)]

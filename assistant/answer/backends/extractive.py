@@ -49,7 +49,8 @@ class ExtractiveBackend:
         chosen: list[ScoredSentence] = []
         across = bool(ACROSS.search(question))
         for part in sorted({x.part for x in evidence}):  # each part's best that the answer does not hold yet
-            candidates = [x for x in evidence if x.part == part and x.text not in {c.text for c in chosen}]
+            held = {c.text for c in chosen}
+            candidates = [x for x in evidence if x.part == part and x.text not in held]
             chosen += choose_across(candidates, passages) if across else choose(candidates, self.max_sentences)
         for sentence in chosen:
             for text in (antecedent(sentence, passages), sentence.text, continuation(sentence, passages)):
