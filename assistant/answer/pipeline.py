@@ -159,16 +159,18 @@ class Pipeline:
         A compound question ("When was NATO founded, and when did it first invoke Article 5?") is
         also ranked part by part, and its answer draws on the best passages of each part. It is
         refused when neither the whole question nor every one of its parts is supported."""
-        passages, evidence, strength = self._ranked(question, k, sources, clock)
         asked = decompose.parts(question)
+        passages, evidence, strength = self._ranked(question, k, sources, clock, answering=len(asked) == 1)
         if len(asked) > 1:
             each = [self._ranked(part, k, sources, clock) for part in asked]
             passages, evidence = merge_parts([(found, ranked) for found, ranked, _ in each], k)
             strength = max(strength, min(s for _, _, s in each))
         return passages, evidence, strength
 
-    def _ranked(self, question: str, k: int, sources: list[str] | None, clock: _Clock) -> tuple[list[Passage], list, float]:
-        """Retrieval, the heuristic blend and the answer scorer for one question."""
+    def _ranked(self, question: str, k: int, sources: list[str] | None, clock: _Clock, answering: bool = True) -> tuple[list[Passage], list, float]:
+        """Retrieval, the heuristic blend and the answer scorer for one question. Not `answering`
+        (a compound question's whole, whose parts give the answer), only its refusal score
+        is wanted: the scorer reads nothing unless it decides refusal."""
         pool = max(k, self.settings.rerank_candidates) if self.scorer else k
         passages = self.retriever.search(question, k=pool, sources=sources)
         clock.lap("retrieve")
@@ -178,7 +180,7 @@ class Pipeline:
         blend = score_sentences(question, passages[:k], self.embeddings, self.index.keyword) if needs_blend else []
         strength = blend[0].score if blend else 0.0
         evidence = blend
-        if self.scorer:
+        if self.scorer and (answering or self.settings.refuse_by == "scorer"):
             ranked = score_sentences(question, passages, self.embeddings, self.index.keyword, rescore=False) if pool > k else blend
             passages, evidence = learned_ranking(question, passages, ranked, self.scorer, k, self.settings.scored_sentences, rerank=pool > k)
             if self.settings.refuse_by == "scorer":
