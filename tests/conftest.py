@@ -55,3 +55,10 @@ def fresh_settings(tmp_path):
     return load_settings(db_dir=tmp_path / "db")
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium for one browser test module (`tests.support.chromium`)."""
+    from tests.support import chromium
+
+    with chromium() as browser:
+        yield browser

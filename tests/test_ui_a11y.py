@@ -12,17 +12,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support import WAIT, app_page, ask, axe_violations, chromium, focus_inside, look_up, open_app, running_app, tab_to
+from tests.support import WAIT, app_page, ask, axe_violations, focus_inside, look_up, open_app, running_app, tab_to
 
 pytestmark = [pytest.mark.browser]
 
 VIEWPORTS = {"desktop": (1400, 1000), "phone": (480, 900)}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

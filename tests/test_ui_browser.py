@@ -17,17 +17,11 @@ from playwright.sync_api import Page, expect
 from assistant.app.feedback import read_feedback
 from assistant.core.settings import REPO_ROOT
 from assistant.core.types import Answer
-from tests.support import WAIT, app_page, ask, chromium, hostile_pipeline, look_up, open_app, original, running_app
+from tests.support import WAIT, app_page, ask, hostile_pipeline, look_up, open_app, open_tab, original, running_app
 
 pytestmark = [pytest.mark.browser]
 
 SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +125,7 @@ def test_ask_click_a_citation_follow_up_rate_and_export(page, app_url, pipeline,
 
 
 def test_lookup_tab_finds_passages_with_references(page, app_url):
-    open_app(page, app_url)
-    page.get_by_role("tab", name="Look up a citation").click()
+    open_tab(page, app_url, "Look up a citation")
     look_up(page, "Berlin Plus")
     results = page.locator("#lookup-results article.hit")
     expect(results.first).to_be_visible(timeout=WAIT)
@@ -150,8 +143,7 @@ def test_lookup_tab_finds_passages_with_references(page, app_url):
 
 
 def test_a_copied_reference_pasted_into_lookup_opens_that_span(page, app_url):
-    open_app(page, app_url)
-    page.get_by_role("tab", name="Look up a citation").click()
+    open_tab(page, app_url, "Look up a citation")
     look_up(page, "Article 5")
     results = page.locator("#lookup-results article.hit")
     expect(results.first).to_be_visible(timeout=WAIT)
@@ -174,8 +166,7 @@ def test_a_copied_reference_pasted_into_lookup_opens_that_span(page, app_url):
 
 
 def test_keyword_and_semantic_cards_label_their_scores_differently(page, app_url):
-    open_app(page, app_url)
-    page.get_by_role("tab", name="Look up a citation").click()
+    open_tab(page, app_url, "Look up a citation")
     labels = {}
     for mode in ("keyword", "semantic", "hybrid"):
         page.get_by_label(mode).check()

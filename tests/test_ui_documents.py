@@ -10,19 +10,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from assistant.core.settings import REPO_ROOT, load_settings
-from tests.support import GOOD_NOTE, WAIT, axe_violations, chromium, corpus_copy, open_tab, running_app, write_file
+from tests.support import GOOD_NOTE, WAIT, axe_violations, corpus_copy, open_tab, running_app, write_file
 
 pytestmark = [pytest.mark.browser]
 
 SCREENSHOT = REPO_ROOT / "docs" / "documents.png"
 ARTICLES = ["nato-role-in-global-security.txt", "nato-relations-with-the-european-union.txt"]
 EU_TITLE = "Exploring the Strategic Dynamics of NATO’s Relations with the European Union"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
