@@ -28,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.core.errors import UnknownName
-from assistant.index.exported import default_cache, export_once, session, torch_export, weights_digest
+from assistant.index.exported import default_cache, export_once, run_encoded, session, torch_export, weights_digest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "answer-scorer"
 MAX_TOKENS = 128  # question + sentence + context; the context is cut first
@@ -90,7 +90,6 @@ class OnnxScorer:
         from tokenizers import Tokenizer
 
         self.session = session(export_onnx(self.folder, self.cache))
-        self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")  # as CrossEncoder.predict (truncation=True)
         self.tokenizer.enable_padding()
@@ -103,8 +102,7 @@ class OnnxScorer:
         logits = []
         for begin in range(0, len(order), BATCH):
             encoded = self.tokenizer.encode_batch([pairs[i] for i in order[begin : begin + BATCH]])
-            feeds = {"input_ids": [e.ids for e in encoded], "attention_mask": [e.attention_mask for e in encoded], "token_type_ids": [e.type_ids for e in encoded]}
-            logits.append(self.session.run(None, {k: np.asarray(v, dtype=np.int64) for k, v in feeds.items() if k in self.inputs})[0])
+            logits.append(run_encoded(self.session, encoded))
         return _in_order(_probabilities(np.concatenate(logits).astype(np.float32)), order)
 
 

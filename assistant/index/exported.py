@@ -19,6 +19,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from assistant.core.errors import UnknownName
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -73,6 +75,14 @@ def session(path: Path):
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def run_encoded(session, encoded: list) -> np.ndarray:
+    """The first output of `session` for a batch of `tokenizers` encodings (padded to one length),
+    fed the inputs the model declares of ids, attention mask and token types."""
+    feeds = {"input_ids": [e.ids for e in encoded], "attention_mask": [e.attention_mask for e in encoded], "token_type_ids": [e.type_ids for e in encoded]}
+    declared = {i.name for i in session.get_inputs()}
+    return session.run(None, {k: np.asarray(v, dtype=np.int64) for k, v in feeds.items() if k in declared})[0]
 
 
 def torch_export(model, sample: dict, output: str, dynamic_output: dict[int, str]) -> Callable[[Path], None]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.errors import UnknownName
-from assistant.index.exported import default_cache, export_once, quantize_int8, session, torch_export, weights_digest
+from assistant.index.exported import default_cache, export_once, quantize_int8, run_encoded, session, torch_export, weights_digest
 
 QUANTIZATIONS = ("fp32", "int8")
 
@@ -75,7 +75,6 @@ class OnnxSentenceModel:
         self.dimension = int(_json(self.folder / "config.json")["hidden_size"])
         self.path = export_embedder(self.folder, quantization, cache)
         self.session = session(self.path)
-        self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_seq_length)  # the file's own setting (128) is not the model's
         self.tokenizer.enable_padding()  # to the longest text of each batch
@@ -87,8 +86,7 @@ class OnnxSentenceModel:
         for begin in range(0, len(order), batch_size):
             chosen = order[begin : begin + batch_size]
             encoded = self.tokenizer.encode_batch([texts[i] for i in chosen])
-            feeds = {"input_ids": [e.ids for e in encoded], "attention_mask": [e.attention_mask for e in encoded], "token_type_ids": [e.type_ids for e in encoded]}
-            vectors = self.session.run(None, {k: np.asarray(v, dtype=np.int64) for k, v in feeds.items() if k in self.inputs})[0]
+            vectors = run_encoded(self.session, encoded)
             for row, i, e in zip(vectors, chosen, encoded):
                 mask = np.asarray(e.attention_mask, dtype=bool)
                 out[i] = Tokens(row[mask].astype(np.float32), np.asarray(e.offsets)[mask])
