@@ -59,6 +59,7 @@ SCORERS = {
     "learned": {"scorer": "learned", "rerank_candidates": 0},
     "learned+rerank": {"scorer": "learned", "scorer_runtime": "torch", "refuse_by": "heuristic"},
     "learned+rerank onnx": {"scorer": "learned", "scorer_runtime": "onnx"},
+    "learned+rerank onnx-int8": {"scorer": "learned", "scorer_runtime": "onnx-int8"},
     "learned+rerank, refuse by scorer": {"scorer": "learned", "refuse_by": "scorer"},
 }
 
@@ -68,7 +69,7 @@ def _scorer_name(settings: Settings) -> str:
         return settings.scorer
     if settings.rerank_candidates <= settings.top_k:
         return "learned"
-    return "learned+rerank" + (" onnx" if settings.scorer_runtime == "onnx" else "") + (", refuse by scorer" if settings.refuse_by == "scorer" else "")
+    return "learned+rerank" + (f" {settings.scorer_runtime}" if settings.scorer_runtime != "torch" else "") + (", refuse by scorer" if settings.refuse_by == "scorer" else "")
 
 
 def _entry(mode: str, size: int, k: int, rows: list[dict]) -> dict:

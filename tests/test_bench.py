@@ -76,3 +76,16 @@ def test_a_missing_corpus_is_one_line_naming_the_fix(tmp_path, capsys):
     assert eval_main(["bench", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pass --data" in err and "Traceback" not in err
+
+
+def test_the_answers_section_runs_only_the_scorers_asked_for(tmp_path):
+    argv = ["--only", "answers", "--paragraphs", "4", "--answer-questions", "3", "--scorers", "heuristic,learned+rerank onnx-int8", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    answers = json.loads((tmp_path / "bench.json").read_text())["answers"]
+    assert set(answers) == {"heuristic", "learned+rerank onnx-int8"} and answers["heuristic"]["questions"] == 3
+
+
+def test_an_unknown_scorer_variant_stops_the_bench_before_it_starts(tmp_path):
+    with pytest.raises(SystemExit, match="unknown scorer variant.*choose from heuristic"):
+        main(["--only", "answers", "--scorers", "bogus", "--out", str(tmp_path)])
+    assert not list(tmp_path.iterdir())

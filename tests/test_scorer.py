@@ -184,8 +184,24 @@ def test_onnx_runtime_gives_the_torch_probabilities_and_exports_once(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [exported.parent.name] and not list(exported.parent.glob("*.tmp"))
 
 
+def test_the_int8_scorer_keeps_the_fp32_judgement_and_quantizes_once(tmp_path):
+    from assistant.answer.scorer import OnnxScorer, export_onnx
+
+    question = "What did the Berlin Plus agreement allow the EU to do?"
+    candidates = [(BERLIN_ANSWER, BERLIN_TOPIC), (BERLIN_TOPIC, "NATO and the EU"), ("NATO was founded in 1949.", "History")]
+    fp32 = OnnxScorer(SHIPPED, cache=tmp_path).probabilities(question, candidates)
+    int8 = get_scorer.__wrapped__("learned", "onnx-int8").inner  # a fresh one, in the user cache
+    quantized = OnnxScorer(SHIPPED, cache=tmp_path, int8=True).probabilities(question, candidates)
+    assert np.abs(quantized - fp32).max() < 0.1
+    assert list(np.argsort(-quantized)) == list(np.argsort(-fp32)) and isinstance(int8, OnnxScorer) and int8.int8
+    path = export_onnx(SHIPPED, tmp_path, int8=True)
+    assert path.name == "model-int8.onnx" and path.parent == export_onnx(SHIPPED, tmp_path).parent
+    assert path.stat().st_size < export_onnx(SHIPPED, tmp_path).stat().st_size / 3  # int8 weights: a quarter of fp32's
+    assert path.stat().st_mtime == export_onnx(SHIPPED, tmp_path, int8=True).stat().st_mtime  # quantized once
+
+
 def test_an_unknown_scorer_runtime_names_the_choices():
-    with pytest.raises(UnknownName, match="onnx, torch"):
+    with pytest.raises(UnknownName, match="onnx, onnx-int8, torch"):
         get_scorer("learned", "tensorflow")
 
 

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     scorer: str = Field("learned", description="Answer scorer: learned (the shipped cross-encoder), heuristic (the hand-weighted blend) or a local cross-encoder folder.")
     refuse_by: str = Field("heuristic", description="What decides a refusal: heuristic (the blend's best score, 0.38) or scorer (the answer scorer's best probability, at its calibrated threshold). See README, Refusal.")
     refusal_threshold: float | None = Field(None, description="Best evidence score below which the assistant says the documents do not answer; unset: the calibrated value of the refuse_by signal (heuristic: 0.38; scorer: its calibration.json).")
-    scorer_runtime: str = Field("onnx", description="What runs the answer scorer: torch, or onnx (ONNX Runtime; exported once into the user's cache folder).")
+    scorer_runtime: str = Field("onnx", description="What runs the answer scorer: torch, onnx (ONNX Runtime; exported once into the user's cache folder) or onnx-int8 (its int8-quantized copy: about twice as fast).")
     rerank_candidates: int = Field(12, description="Passages retrieved for the scorer to reorder before the top k are kept (0 or top_k: no reranking).")
     scored_sentences: int = Field(16, description="Most sentences the answer scorer reads per answer (the heuristic's best first, each followed by the next sentence).")
     refuse_unknown_names: bool = Field(True, description="Refuse a question about a name no indexed passage contains (\"When did Finland join NATO?\" over documents that never mention Finland), saying which.")

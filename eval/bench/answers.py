@@ -42,10 +42,11 @@ def variant_pipelines(pipeline, names=None) -> dict:
     return out
 
 
-def bench_scorers(pipeline, questions: list[Question], log=print) -> dict:
-    """Per variant: answer latency p50/p95, gold answers quoted, refusals, recall@1 of the answer's passages."""
+def bench_scorers(pipeline, questions: list[Question], log=print, names=None) -> dict:
+    """Per variant (`names`, default all): answer latency p50/p95, gold answers quoted, refusals,
+    recall@1 of the answer's passages."""
     results = {}
-    for name, variant in variant_pipelines(pipeline).items():
+    for name, variant in variant_pipelines(pipeline, names).items():
         variant.embeddings.clear_caches()
         variant.answer(questions[0].text)  # the first answer loads the scorer; no variant should pay it
         if hasattr(variant.scorer, "clear"):

@@ -67,6 +67,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quality-questions", type=int, help="questions scored for quality")
     parser.add_argument("--answer-questions", type=int, help="questions per answer-scorer variant (answers section)")
     parser.add_argument("--refusal-paragraphs", type=int, help="paragraphs of the deleted-answer-sentence test (refusal section)")
+    parser.add_argument("--scorers", help="comma-separated answer-scorer variants of the answers section (default: all; names as in `eval sweep --scorers`)")
     parser.add_argument("--reps", type=int, help="ingest repetitions and latency rounds")
     parser.add_argument("--scale-sizes", help="comma-separated chunk counts, e.g. 10000,100000")
     parser.add_argument("--scale-budget", type=float, help="seconds the scale curve may take; Chroma sizes whose build would not fit are skipped (default 1200)")
@@ -90,6 +91,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     plan, sections = plan_from(args), (args.only.split(",") if args.only else list(SECTIONS))
     unknown = set(sections) - set(SECTIONS)
+    _scorers(args)  # an unknown variant stops here, not after the ingest
     if unknown:
         raise SystemExit(f"unknown section(s) {', '.join(sorted(unknown))}: choose from {', '.join(SECTIONS)}")
     out = args.out or REPO_ROOT / "eval" / "runs" / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
@@ -151,7 +153,7 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
     if "answers" in sections:
         from eval.bench.answers import bench_scorers
 
-        results["answers"] = bench_scorers(pipeline, sample(squad.questions, plan.answer_questions, seed=3), log)
+        results["answers"] = bench_scorers(pipeline, sample(squad.questions, plan.answer_questions, seed=3), log, _scorers(args))
     if "refusal" in sections:
         from eval.bench.answers import bench_refusal
 
@@ -165,6 +167,19 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
 
         results["scale"] = bench_scale(list(plan.scale_sizes), _folder(tmp / "scale"), plan.scale_budget_s, log)
     return results
+
+
+def _scorers(args: argparse.Namespace) -> list[str] | None:
+    """The answer-scorer variants asked for (None: all); an unknown one stops the run before it starts."""
+    from eval.sweep import SCORERS as SCORER_VARIANTS
+
+    if not args.scorers:
+        return None
+    names = [n.strip() for n in args.scorers.split(",")]
+    unknown = [n for n in names if n not in SCORER_VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown scorer variant(s) {', '.join(unknown)}: choose from {', '.join(SCORER_VARIANTS)}")
+    return names
 
 
 def cold(db: Path, question: str, reps: int, serve: bool) -> dict:
