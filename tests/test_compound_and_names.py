@@ -75,6 +75,31 @@ def test_the_sentence_that_carries_the_answer_on_is_quoted(pipeline):
     assert all(s.supported for s in answer.sentences)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "carries_on"),
+    [
+        ("This agreement allowed the EU to access NATO’s military assets.", True),
+        ("The alliance responded through reinforced military presence in Eastern Europe.", True),
+        ("It promotes military transparency.", True),
+        ("They are primarily embodied in Article 5.", True),
+        ("The European Union was founded later.", False),  # a new subject, not the one just named
+        ("However, the EU relies on NATO.", False),  # a turn, not a carrying-on
+        ("Itself a founding member, France…", False),
+    ],
+)
+def test_a_next_sentence_carries_on_when_it_opens_by_pointing_back_at_the_subject(sentence, carries_on):
+    from assistant.answer.backends.extractive import CARRIES_ON
+
+    assert bool(CARRIES_ON.match(sentence)) is carries_on
+
+
+def test_the_alliances_response_is_quoted_after_the_sentence_naming_crimea(pipeline):
+    """The issue's Crimea case: "…the 2014 annexation of Crimea by Russia." is followed by its answer, "The alliance responded…"."""
+    answer = pipeline.answer("How did NATO respond to Russia's annexation of Crimea?")
+    assert "The alliance responded through reinforced military presence" in answer.answer
+    assert all(s.supported for s in answer.sentences)
+
+
 def test_a_question_about_a_name_the_documents_never_mention_is_refused_and_says_so(pipeline):
     answer = pipeline.answer("When did Finland join NATO?")
     assert answer.refused and answer.unknown_names == ("Finland",)

@@ -31,10 +31,15 @@ LEANS_BACK = re.compile(
     r"|(?:As a result|In response|In turn|However|Therefore|Thus|Consequently|Additionally|Moreover|Furthermore|In addition|Subsequently|Nevertheless|Instead|Similarly|Likewise)\b)"
 )
 
-# A next sentence that carries on with a demonstrative ("This agreement allowed…", "These
-# measures…", "This led to…") is quoted after the sentence it continues: it says what that
-# sentence's subject did or allowed, which is what questions about it ask.
-CARRIES_ON = re.compile(r"^(?:This|These)\b")
+# A next sentence that carries on by pointing back at what was just named (a demonstrative: "This
+# agreement allowed…", "This led to…"; a pronoun: "It promotes…"; or the subject's kind: "The alliance
+# responded…") is quoted after the sentence it continues: it says what that sentence's subject
+# did or allowed, which is what questions about it ask. A connective ("However, …") turns
+# elsewhere and does not count.
+CARRIES_ON = re.compile(
+    r"^(?:(?:This|These|Such|It|They)\b"
+    r"|The (?:alliance|organi[sz]ation|agreement|treaty|initiative|policy|union|bloc|programme|program|mission|operation|framework|partnership|strategy|pact|council)\b)"
+)
 
 
 @dataclass
