@@ -44,6 +44,9 @@ class Keywords:
     def document_frequency(self, term):
         return int(term in self.known)
 
+    def vocabulary(self):
+        return sorted(self.known)
+
 
 @pytest.mark.parametrize(
     "question, missing, about",
@@ -110,6 +113,15 @@ def test_a_question_about_a_name_the_documents_never_mention_is_refused_and_says
     assert "The documents never mention Finland." in turn.reply_html(0)
 
 
+def test_a_misspelt_name_the_documents_hold_is_not_called_missing(pipeline):
+    """A slip of the keyboard ("Pluss", "Atlantc") is no name the documents never mention: the question is answered."""
+    answer = pipeline.answer("What did the Berlin Pluss agreement allow the EU to do?")
+    assert not answer.refused and answer.unknown_names == ()
+    assert "military assets" in answer.answer
+    assert pipeline.unknown_names("Which countries signed the North Atlantc Treaty?") == []
+    assert pipeline.unknown_names("When did Finnland join NATO?") == ["Finnland"]  # two slips from nothing held: still missing
+
+
 def test_a_detail_the_documents_never_mention_is_answered_with_a_premise_notice(pipeline):
     answer = pipeline.answer("Why did NATO lead the ISAF mission in Iraq?")
     assert not answer.refused and "Afghanistan" in answer.answer
@@ -126,3 +138,12 @@ def test_an_unknown_name_refusal_reads_plainly():
     why = Refusal("unknown", names=("Finland", "<Sweden>"))
     assert said(why) == "Why: the documents never mention Finland or <Sweden>."
     assert refusal_html(why, 0) == "<p>The documents never mention Finland or &lt;Sweden&gt;.</p>"
+
+
+def test_the_keyword_vocabulary_is_every_stem_some_chunk_holds():
+    from assistant.index.keyword import KeywordIndex
+
+    index = KeywordIndex.build(["a", "b"], ["NATO was founded in 1949.", "Melbourne Airport opened."])
+    vocabulary = index.vocabulary()
+    assert {"nato", "melbourn", "airport", "1949"} <= set(vocabulary) and "was" not in vocabulary
+    assert all(index.document_frequency(t) == 1 for t in vocabulary)

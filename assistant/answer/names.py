@@ -10,12 +10,15 @@ documents do say, with a notice that they never mention it: the premise may be w
 A name is a capitalised phrase of the question (`assistant.answer.condense.entities`), split
 at "and", "of", "for", "in" and "on"; it is missing when one of its words (stemmed as the keyword index stems them) occurs in
 no chunk: documents that never say "Secretary" do not name a Secretary General. A single word that looks like a demonym or an adjective ("Russian", "Eurasian",
-"Chinese") is never called missing: the documents may name the place it comes from.
+"Chinese") is never called missing: the documents may name the place it comes from. Nor is a
+word one slip away from one the documents hold ("Melborne" for Melbourne, "Phillipines",
+"Obregon" for Obregón: `misspelling_of`): the question then means that name.
 
 >>> class Keywords:  # a keyword index that knows these stems only
 ...     known = {"nato", "join", "russia"}
 ...     def terms(self, text): return [w.lower() for w in text.split()]
 ...     def document_frequency(self, term): return int(term in self.known)
+...     def vocabulary(self): return sorted(self.known)
 >>> unknown_names("When did Finland and Sweden join NATO?", Keywords())
 ['Finland', 'Sweden']
 >>> unknown_names("Why did NATO fight Russian forces?", Keywords()), unknown_names("What is NATO?", Keywords())
@@ -27,6 +30,8 @@ no chunk: documents that never say "Secretary" do not name a Secretary General. 
 from __future__ import annotations
 
 import re
+import unicodedata
+from difflib import SequenceMatcher
 
 from assistant.answer.condense import entities
 
@@ -62,9 +67,36 @@ def unknown_names(question: str, keyword) -> list[str]:
             terms = keyword.terms(name)
             if not terms or _ADJECTIVE.match(name) or name.lower() in _NOT_NAMES:
                 continue
-            if any(keyword.document_frequency(t) == 0 for t in terms):
+            if any(keyword.document_frequency(t) == 0 and misspelling_of(t, keyword.vocabulary()) is None for t in terms):
                 out.append(name)
     return list(dict.fromkeys(out))
+
+
+SLIP = 0.85  # the least similarity (difflib's ratio) of a misspelling to the word it stands for
+SHORTEST_SLIP = 5  # shorter words are left alone: "TX" is no slip of "TV"
+
+
+def misspelling_of(term: str, vocabulary: list[str]) -> str | None:
+    """The known term that `term` is most likely a slip of, or None: the same but for accents, or one
+    as long give or take a letter, with the same first letter, at least `SLIP` alike.
+
+    >>> misspelling_of("melborn", ["melbourn", "airport"]), misspelling_of("obregon", ["obregón"])
+    ('melbourn', 'obregón')
+    >>> misspelling_of("finland", ["inland", "fine"]), misspelling_of("secretari", ["secretariat"])
+    (None, None)
+    """
+    plain = _folded(term)
+    near = [known for known in vocabulary if _folded(known) == plain]
+    if not near and len(plain) >= SHORTEST_SLIP:
+        alike = [(SequenceMatcher(None, plain, _folded(known)).ratio(), known) for known in vocabulary
+                 if known[:1] == term[:1] and abs(len(known) - len(term)) <= 1]
+        near = [known for ratio, known in sorted(alike, reverse=True) if ratio >= SLIP]
+    return near[0] if near else None
+
+
+def _folded(word: str) -> str:
+    """`word` without accents: "obregón" -> "obregon"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def _parts(entity: str) -> list[str]:
