@@ -109,3 +109,15 @@ def test_an_unknown_embedder_name_lists_the_short_names():
     with pytest.raises(UnknownName, match="all-MiniLM-L6-v2, all-mpnet-base-v2"):
         model_location("bge-small-en-v1.5")
 
+
+@pytest.mark.slow
+def test_the_bench_puts_each_embedder_by_each_runtime_on_one_table(tmp_path, capsys):
+    from eval.bench.run import main
+
+    assert main(["--only", "runtimes", "--embedders", "all-MiniLM-L6-v2,all-mpnet-base-v2", "--paragraphs", "4", "--latency-questions", "3", "--quality-questions", "6", "--reps", "1", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "bench.json").read_text())["runtimes"]
+    keys = ["torch", "onnx", "onnx-int8", "all-mpnet-base-v2 torch", "all-mpnet-base-v2 onnx", "all-mpnet-base-v2 onnx-int8"]
+    assert list(results["quality"]) == keys and results["runners"]["all-mpnet-base-v2 onnx"] == {"model": "all-mpnet-base-v2", "runtime": "onnx", "dimension": 768}
+    assert all(results["ingest"]["speed_over_floor"][k]["median"] > 0 for k in keys) and results["ndcg10_hybrid_minus_torch"]["all-mpnet-base-v2 torch"] == 0
+    out = capsys.readouterr().out
+    assert "| all-mpnet-base-v2, ONNX Runtime int8 (dynamic, per channel) |" in out and "(floor, all-MiniLM-L6-v2)" in out
