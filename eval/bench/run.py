@@ -15,7 +15,7 @@ figures (medians of repetitions, with their range) and ratios:
 7. refusal: the deleted-answer-sentence test on the first articles, AUC and accuracy per scorer;
 8. runtimes: the embedder run by PyTorch, ONNX Runtime fp32 and int8 side by side: our ingest with
    each against the PyTorch encode floor, nDCG@10 / R@1, query-embedding and retrieval latency
-   (eval/bench/runtimes.py).
+   (eval/bench/runtimes.py); `--embedders` puts other embedders (all-mpnet-base-v2) on the same table.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, help="ingest repetitions and latency rounds")
     parser.add_argument("--scale-sizes", help="comma-separated chunk counts, e.g. 10000,100000")
     parser.add_argument("--scale-budget", type=float, help="seconds the scale curve may take; Chroma sizes whose build would not fit are skipped (default 1200)")
+    parser.add_argument("--embedders", help="runtimes section: comma-separated embedders to put on its table, each by every runtime, e.g. all-MiniLM-L6-v2,all-mpnet-base-v2 (default: all-MiniLM-L6-v2 alone)")
     parser.add_argument("--no-serve", action="store_true", help="skip the app's cold start (measure the CLI's only)")
     return parser.parse_args(argv)
 
@@ -122,7 +123,8 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
         from eval.bench.runtimes import bench_runtimes
 
         quality, timed = sample(squad.questions, plan.quality_questions or len(squad.questions), seed=2), sample(squad.questions, plan.latency_questions, seed=1)
-        results["runtimes"] = bench_runtimes(squad.documents, quality, timed, _folder(tmp / "runtimes"), plan.ingest_reps, log)
+        models = args.embedders.split(",") if args.embedders else ["all-MiniLM-L6-v2"]
+        results["runtimes"] = bench_runtimes(squad.documents, quality, timed, _folder(tmp / "runtimes"), plan.ingest_reps, log, models)
         if set(sections) <= {"runtimes"}:
             return results
     embeddings = get_embeddings("all-MiniLM-L6-v2")

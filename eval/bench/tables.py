@@ -143,18 +143,23 @@ RUNTIME_NAMES = {"torch": "PyTorch (sentence-transformers)", "onnx": "ONNX Runti
 
 def _runtimes(r: dict, _) -> str:
     ing, q, ms = r["ingest"], r["quality"], r["latency_ms"]
-    rows = [["raw PyTorch `encode` of our chunk texts (floor)", fmt(ing["seconds"]["floor"]), fmt(ing["chunks_per_s"]["floor"]), "1.00", "", "", "", "", "", ""]]
-    for name, label in RUNTIME_NAMES.items():
+    several = len({v["model"] for v in r.get("runners", {}).values()}) > 1
+    labels = {k: f"{v['model']}, {RUNTIME_NAMES[v['runtime']]}" for k, v in r["runners"].items()} if several else {k: f"our ingest, embedder {v}" for k, v in RUNTIME_NAMES.items()}
+    floor = "raw PyTorch `encode` of our chunk texts (floor" + (", all-MiniLM-L6-v2)" if several else ")")
+    rows = [[floor, fmt(ing["seconds"]["floor"]), fmt(ing["chunks_per_s"]["floor"]), "1.00", "", "", "", "", "", ""]]
+    for name, label in labels.items():
         rows.append([
-            f"our ingest, embedder {label}", fmt(ing["seconds"][name]), fmt(ing["chunks_per_s"][name]), fmt(ing["speed_over_floor"][name], 2),
+            label, fmt(ing["seconds"][name]), fmt(ing["chunks_per_s"][name]), fmt(ing["speed_over_floor"][name], 2),
             f"{q[name]['hybrid']['ndcg@10']:.4f}", f"{r['ndcg10_hybrid_minus_torch'][name]:+.4f}", f"{q[name]['hybrid']['recall@1']:.3f}",
             f"{q[name]['dense']['ndcg@10']:.4f}", f"{ms[name]['query_embedding']['p50']:.1f} / {ms[name]['query_embedding']['p95']:.1f}",
             f"{ms[name]['retrieve']['p50']:.1f} / {ms[name]['retrieve']['p95']:.1f}",
         ])
     header = ["", "ingest s", "chunks/s", "× floor speed", "nDCG@10 hybrid", "Δ vs torch", "R@1 hybrid", "nDCG@10 dense", "query embedding p50 / p95 ms", "retrieval p50 / p95 ms"]
+    first = next(iter(labels))
     return (
         f"**Embedder runtimes** ({ing['chunks']:,} chunks, median (range) of {ing['seconds']['floor']['n']} rounds, speed ratio to the floor per round; "
-        f"quality on {q['torch']['hybrid']['questions']:,} questions, latency on {ms['torch']['query_embedding']['n']:,}, each runtime on its own index)\n\n"
+        f"quality on {q[first]['hybrid']['questions']:,} questions, latency on {ms[first]['query_embedding']['n']:,}, each runtime on its own index"
+        + ("; Δ vs torch: against the same embedder on PyTorch)" if several else ")") + "\n\n"
         + _table(header, rows)
         + "\n\nLoad (s, export included when not cached): " + ", ".join(f"{k} {v}" for k, v in r["load_s"].items())
     )
