@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from assistant.answer import decompose
+from assistant.answer.answer_type import DATE, NUMBER, expected_type, holds
 from assistant.answer.condense import condense
 from assistant.answer.evidence import ScoredSentence, next_sentence, previous_sentence
 from assistant.answer.guard import addresses_assistant
@@ -23,6 +25,13 @@ RELATIVE_FLOOR = 0.85  # a further sentence must score at least this share of th
 ACROSS = re.compile(r"(?<!according to )\bthe (?:different |various |several |other )?(?:articles|documents|sources)\b|\bacross (?:the )?(?:articles|documents|sources)\b", re.IGNORECASE)
 ACROSS_FLOOR, ACROSS_DOCUMENTS = 0.5, 3
 MAX_OVERLAP = 0.6  # ...and must not repeat the words of a sentence already chosen
+# "When…", "How many…": when the best sentence holds no expression of the type asked for, the best
+# one that does leads the answer, if it scores at least this share of the best (set a priori).
+TYPED_FLOOR = 0.5
+# Only for the types whose expressions tell answer sentences from the others: on 5,000 SQuAD train
+# questions, a date is in 93% of the gold sentences of date questions and 37% of the paragraph's
+# other sentences, a number in 97% and 57%; a name in 95% and 86% (who), 91% and 85% (where).
+TYPED_KINDS = frozenset({DATE, NUMBER})
 # A sentence that opens by pointing back ("This agreement…", "It…", "As a result,…") is quoted
 # after the sentence it points to, so the answer reads on its own.
 LEANS_BACK = re.compile(
@@ -46,6 +55,7 @@ CARRIES_ON = re.compile(
 class ExtractiveBackend:
     max_sentences: int = 2
     name: str = "extractive"
+    type_check: bool = True  # a sentence holding the type of answer asked for leads (`typed_lead`)
 
     def stream(self, question: str, passages: list[Passage], evidence: list[ScoredSentence]) -> Iterator[str]:
         """The chosen sentences, each after the one it leans on; for a compound question, the
@@ -53,10 +63,12 @@ class ExtractiveBackend:
         quoted: set[str] = set()
         chosen: list[ScoredSentence] = []
         across = bool(ACROSS.search(question))
+        asked = decompose.parts(question)  # what each part was scored for, as the pipeline split it
         for part in sorted({x.part for x in evidence}):  # each part's best that the answer does not hold yet
             held = {c.text for c in chosen}
             candidates = [x for x in evidence if x.part == part and x.text not in held]
-            chosen += choose_across(candidates, passages) if across else choose(candidates, self.max_sentences)
+            typed = (asked[part] if part < len(asked) else question) if self.type_check else ""
+            chosen += choose_across(candidates, passages) if across else choose(candidates, self.max_sentences, typed)
         for sentence in chosen:
             for text in (antecedent(sentence, passages), sentence.text, continuation(sentence, passages)):
                 if text and text not in quoted:
@@ -68,17 +80,31 @@ class ExtractiveBackend:
         return condense(question, history)
 
 
-def choose(evidence: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
-    """The best sentence, then close runners-up that add something new, best first."""
+def choose(evidence: list[ScoredSentence], limit: int, question: str = "") -> list[ScoredSentence]:
+    """The best sentence, then close runners-up that add something new, best first; with the
+    `question`, the lead is the best sentence holding the type of answer it asks for (`typed_lead`)."""
     if not evidence:
         return []
-    picks = [evidence[0]]
-    for candidate in evidence[1:]:
+    picks = [typed_lead(evidence, question) if question else evidence[0]]
+    for candidate in evidence:
         if len(picks) >= limit or candidate.score < RELATIVE_FLOOR * evidence[0].score:
             break
-        if all(_overlap(candidate.text, p.text) < MAX_OVERLAP for p in picks):
+        if candidate is not picks[0] and all(_overlap(candidate.text, p.text) < MAX_OVERLAP for p in picks):
             picks.append(candidate)
     return picks
+
+
+def typed_lead(evidence: list[ScoredSentence], question: str) -> ScoredSentence:
+    """The best sentence, unless the question asks for a date or a number (`TYPED_KINDS`,
+    `assistant.answer.answer_type`) that it does not hold and a sentence scoring at least
+    `TYPED_FLOOR` of it does: then the best of those. "When was NATO founded?" is answered by
+    "The treaty was signed on 4 April 1949.", not by "NATO was founded as a defensive alliance."."""
+    kind = expected_type(question)
+    best = evidence[0]
+    if kind not in TYPED_KINDS or holds(kind, best.text, question):
+        return best
+    typed = (x for x in evidence[1:] if x.score >= TYPED_FLOOR * best.score and holds(kind, x.text, question))
+    return next(typed, best)
 
 
 def choose_across(evidence: list[ScoredSentence], passages: list[Passage]) -> list[ScoredSentence]:

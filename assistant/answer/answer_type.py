@@ -1,0 +1,100 @@
+"""The kind of answer a question asks for, and whether a sentence holds one.
+
+"When was NATO founded?" asks for a date; a sentence that repeats "NATO" and "founded" but
+names no date does not answer it, however close its words are. `expected_type` reads the type
+from the question's wording (English grammar, no model): a date ("When did…", "In what year…"),
+a number ("How many…", "How much…", "What percentage…"), a person ("Who…", which as often asks
+for an organisation or a people, so any name counts) or a place ("Where…", "Which city…").
+`holds` says whether a sentence holds an expression of that type that the question does not
+already hold: an answer is something the asker does not know yet.
+
+The expressions are simple patterns: years, decades, centuries, months, "BC"/"AD" dates and
+clock times for a date; digits and number words for a number; a capitalised word that is not
+a common sentence opener for a person or a place.
+
+>>> expected_type("In what year did the earthquake in Sichuan occur?"), expected_type("What was the earthquake named?")
+('date', None)
+>>> holds("date", "The earthquake struck Sichuan in May 2008.", "When did the earthquake strike Sichuan?")
+True
+>>> holds("person", "NATO was founded after the war.", "Who founded NATO?")
+False
+"""
+
+from __future__ import annotations
+
+import re
+
+DATE, NUMBER, PERSON, PLACE = "date", "number", "person", "place"
+
+# An interrogative wh-word is followed by an auxiliary (subject-auxiliary inversion) or ends the
+# question; a relative one ("What happened when the war ended?") is not.
+_AUX = r"(?:did|do|does|was|were|is|are|has|have|had|will|would|could|can|should|might|may|must)"
+_PLACE_NOUN = r"(?:city|cities|town|village|country|countries|nation|state|province|county|region|continent|island|place|location)"
+_QUESTION = [  # first match wins: "In which country was he born?" asks for a place before anything else
+    (NUMBER, re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|wide|deep)\b"
+                        r"|\b(?:what|which) (?:percentage|percent|proportion|fraction|number|amount)\b", re.I)),
+    (DATE, re.compile(r"\bwhen (?:" + _AUX + r")\b|\bwhen\s*\?|\b(?:what|which) (?:year|date|day|month|century|decade|era|time)\b", re.I)),
+    (PLACE, re.compile(r"\bwhere (?:" + _AUX + r")\b|\bwhere\s*\?|\b(?:what|which) " + _PLACE_NOUN + r"\b", re.I)),
+    (PERSON, re.compile(r"^\W*(?:(?:to|by|with|for|from|of) )?(?:who|whom|whose)\b|\bwho (?:" + _AUX + r")\b|\bwho\s*\?", re.I)),
+]
+
+_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first"
+_DATE = re.compile(
+    r"\b(?:1\d{3}|20\d{2})(?:s|'s)?\b"                    # a year or a decade: 1949, 1960s
+    r"|\b\d{1,4}\s?(?:BC|BCE|AD|CE)\b|\b(?:AD|CE)\s?\d{1,4}\b"  # 44 BC, AD 79
+    r"|\b(?:" + _MONTHS + r")\b"                            # months (May as a verb is rare in prose)
+    r"|\b(?:" + _ORDINAL + r")[\s-]+(?:century|centuries|millennium)\b"
+    r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:a\.m\.|p\.m\.|am|pm)\b"  # clock times
+    r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
+    r"|'\d0s\b",                                            # '60s
+    re.I)
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+                 "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands million "
+                 "millions billion billions trillion dozen dozens half quarter once twice thrice single double triple").split()
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")
+# Capitalised only because they open a sentence or a clause, never names by themselves.
+_OPENERS = frozenset(
+    "a an the this that these those it its he she his her hers they their them we our i you in on at by for from with to of as "
+    "after before during since until when while where which who what whose why how if although though because but and or so yet "
+    "however also many some most other others all each every both several such there here then thus therefore later "
+    "following according despite among between under over into through about against within without around upon one no not".split())
+
+
+def expected_type(question: str) -> str | None:
+    """'date', 'number', 'person', 'place', or None when the wording asks for no such type.
+
+    >>> [expected_type(q) for q in ("How many members does NATO have?", "When did France leave?", "Who leads NATO?",
+    ...                             "Which country hosts the headquarters?", "What happened when the war ended?")]
+    ['number', 'date', 'person', 'place', None]
+    """
+    return next((kind for kind, pattern in _QUESTION if pattern.search(question)), None)
+
+
+def expressions(kind: str, sentence: str) -> list[str]:
+    """The expressions of `kind` in `sentence`, as written.
+
+    >>> expressions("number", "Twelve states signed; by 2020 there were 30.")
+    ['Twelve', '2020', '30']
+    >>> expressions("place", "In 1967 the headquarters moved to Brussels.")
+    ['Brussels']
+    """
+    if kind == DATE:
+        return [m.group() for m in _DATE.finditer(sentence)]
+    if kind == NUMBER:
+        return [m.group() for m in _NUMBER.finditer(sentence)]
+    if kind in (PERSON, PLACE):
+        return [m.group().rstrip(".'’") for m in _CAPITALISED.finditer(sentence) if m.group().rstrip(".'’").lower() not in _OPENERS]
+    raise ValueError(f"unknown answer type {kind!r}: expected one of {DATE}, {NUMBER}, {PERSON}, {PLACE}")
+
+
+def holds(kind: str, sentence: str, question: str = "") -> bool:
+    """True when `sentence` holds an expression of `kind` that `question` does not already hold.
+
+    >>> holds("number", "In 1949 twelve countries signed the treaty.", "How many countries signed the treaty in 1949?")
+    True
+    >>> holds("number", "The treaty was signed in 1949.", "How many countries signed the treaty in 1949?")
+    False
+    """
+    return any(not re.search(rf"(?<!\w){re.escape(e)}(?!\w)", question, re.I) for e in expressions(kind, sentence))
