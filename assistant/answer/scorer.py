@@ -28,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.core.errors import UnknownName
-from assistant.index.exported import default_cache, export_once, quantize_int8, run_encoded, session, torch_export, weights_digest
+from assistant.index.exported import default_cache, exported_model, run_encoded, session, torch_export, weights_digest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "answer-scorer"
 MAX_TOKENS = 128  # question + sentence + context; the context is cut first
@@ -111,20 +111,17 @@ class OnnxScorer:
 def export_onnx(folder: Path, cache: Path | None = None, int8: bool = False) -> Path:
     """`model.onnx` of the cross-encoder in `folder`, exported once (with PyTorch) into the cache;
     with `int8`, its quantized copy beside it (made once from the fp32 file)."""
-    target = (cache or default_cache()) / f"scorer-{weights_digest(folder)}" / "model.onnx"
-    if not target.is_file():
-        _export_fp32(folder, target)
-    return export_once(target.with_name("model-int8.onnx"), quantize_int8(target)) if int8 else target
+    return exported_model((cache or default_cache()) / f"scorer-{weights_digest(folder)}", lambda: _torch_export(folder), int8)
 
 
-def _export_fp32(folder: Path, target: Path) -> Path:
+def _torch_export(folder: Path):
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     model = AutoModelForSequenceClassification.from_pretrained(folder, dtype=torch.float32, local_files_only=True).eval()
     sample = AutoTokenizer.from_pretrained(folder, local_files_only=True)(["a question?"] * 2, ["a sentence. [SEP] its context."] * 2, return_tensors="pt")
     inputs = {n: sample[n] for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample}
-    return export_once(target, torch_export(model, inputs, "logits", {0: "batch"}))
+    return torch_export(model, inputs, "logits", {0: "batch"})
 
 
 def _probabilities(logits: np.ndarray) -> np.ndarray:

@@ -54,6 +54,16 @@ def export_once(target: Path, export: Callable[[Path], None]) -> Path:
     return target
 
 
+def exported_model(home: Path, fp32_export: Callable[[], Callable[[Path], None]], int8: bool = False) -> Path:
+    """`home/model.onnx`, made once by the export that `fp32_export()` returns (called only when the
+    file is missing, since making it loads PyTorch and the model); with `int8`, its quantized copy
+    `home/model-int8.onnx`, made once from that file (`quantize_int8`)."""
+    fp32 = home / "model.onnx"
+    if not fp32.is_file():
+        export_once(fp32, fp32_export())
+    return export_once(home / "model-int8.onnx", quantize_int8(fp32)) if int8 else fp32
+
+
 def quantize_int8(source: Path) -> Callable[[Path], None]:
     """An `export` for `export_once`: the int8 copy of the fp32 model at `source` (dynamic quantization:
     int8 weights, activations quantized per batch at run time). Per channel: with one scale per

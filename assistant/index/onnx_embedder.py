@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.errors import UnknownName
-from assistant.index.exported import default_cache, export_once, quantize_int8, run_encoded, session, torch_export, weights_digest
+from assistant.index.exported import default_cache, exported_model, run_encoded, session, torch_export, weights_digest
 
 QUANTIZATIONS = ("fp32", "int8")
 
@@ -31,10 +31,7 @@ def export_embedder(folder: Path, quantization: str = "fp32", cache: Path | None
     if quantization not in QUANTIZATIONS:
         raise UnknownName.among("embedder quantization", quantization, list(QUANTIZATIONS))
     home = (cache or default_cache()) / f"embedder-{weights_digest(folder)}"
-    fp32 = home / "model.onnx"
-    if not fp32.is_file():
-        export_once(fp32, _transformer_export(folder))
-    return fp32 if quantization == "fp32" else export_once(home / "model-int8.onnx", quantize_int8(fp32))
+    return exported_model(home, lambda: _transformer_export(folder), int8=quantization == "int8")
 
 
 def _transformer_export(folder: Path):
@@ -108,8 +105,7 @@ def mean_pooled(tokens: np.ndarray) -> np.ndarray:
     >>> mean_pooled(np.array([[1.0, 0.0], [0.0, 0.0], [2.0, 0.0]])).tolist()
     [1.0, 0.0]
     """
-    mean = tokens.mean(axis=0)
-    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+    return _unit(tokens.mean(axis=0))
 
 
 def cls_pooled(tokens: np.ndarray) -> np.ndarray:
@@ -118,8 +114,12 @@ def cls_pooled(tokens: np.ndarray) -> np.ndarray:
     >>> cls_pooled(np.array([[3.0, 4.0], [1.0, 0.0]])).tolist()
     [0.6000000238418579, 0.800000011920929]
     """
-    first = tokens[0]
-    return (first / max(float(np.linalg.norm(first)), 1e-12)).astype(np.float32)
+    return _unit(tokens[0])
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    """`vector` scaled to length 1 (a zero vector stays zero), in fp32: sentence-transformers' `Normalize`."""
+    return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
 
 
 POOLINGS = {"mean": mean_pooled, "cls": cls_pooled}
