@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from assistant.answer.condense import entities
 
@@ -76,7 +78,7 @@ SLIP = 0.85  # the least similarity (difflib's ratio) of a misspelling to the wo
 SHORTEST_SLIP = 5  # shorter words are left alone: "TX" is no slip of "TV"
 
 
-def misspelling_of(term: str, vocabulary: list[str]) -> str | None:
+def misspelling_of(term: str, vocabulary: Sequence[str]) -> str | None:
     """The known term that `term` is most likely a slip of, or None: the same but for accents, or one
     as long give or take a letter, with the same first letter, at least `SLIP` alike.
 
@@ -86,12 +88,25 @@ def misspelling_of(term: str, vocabulary: list[str]) -> str | None:
     (None, None)
     """
     plain = _folded(term)
-    near = [known for known in vocabulary if _folded(known) == plain]
-    if not near and len(plain) >= SHORTEST_SLIP:
-        alike = [(SequenceMatcher(None, plain, _folded(known)).ratio(), known) for known in vocabulary
-                 if known[:1] == term[:1] and abs(len(known) - len(term)) <= 1]
-        near = [known for ratio, known in sorted(alike, reverse=True) if ratio >= SLIP]
-    return near[0] if near else None
+    unaccented, by_initial = _spellings(tuple(vocabulary))
+    if plain in unaccented or len(plain) < SHORTEST_SLIP:
+        return unaccented.get(plain)
+    alike = [(SequenceMatcher(None, plain, folded).ratio(), known) for known, folded in by_initial.get(term[:1], ())
+             if abs(len(known) - len(term)) <= 1]
+    return next((known for ratio, known in sorted(alike, reverse=True) if ratio >= SLIP), None)
+
+
+@lru_cache(maxsize=2)
+def _spellings(vocabulary: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """The vocabulary folded once per index, not once per word asked about: each unaccented form
+    to the first term that has it, and the (term, unaccented form) pairs by first letter."""
+    unaccented: dict[str, str] = {}
+    by_initial: dict[str, list[tuple[str, str]]] = {}
+    for known in vocabulary:
+        folded = _folded(known)
+        unaccented.setdefault(folded, known)
+        by_initial.setdefault(known[:1], []).append((known, folded))
+    return unaccented, by_initial
 
 
 def _folded(word: str) -> str:

@@ -30,7 +30,7 @@ class KeywordIndex:
 
     def __init__(self, bm25, ids: list[str], build_id: str = ""):
         self.bm25, self.ids, self.build_id = bm25, ids, build_id
-        self._vocabulary: list[str] | None = None
+        self._vocabulary: tuple[str, ...] | None = None
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> KeywordIndex:
@@ -70,10 +70,10 @@ class KeywordIndex:
         indptr = self.bm25.scores["indptr"]
         return 0 if token is None else int(indptr[token + 1] - indptr[token])
 
-    def vocabulary(self) -> list[str]:
+    def vocabulary(self) -> tuple[str, ...]:
         """Every stemmed term some chunk holds."""
         if self._vocabulary is None:
-            self._vocabulary = [t for t in self.bm25.vocab_dict if t and self.document_frequency(t) > 0]
+            self._vocabulary = tuple(t for t in self.bm25.vocab_dict if t and self.document_frequency(t) > 0)
         return self._vocabulary
 
     def idf(self, term: str) -> float:
