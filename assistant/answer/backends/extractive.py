@@ -32,11 +32,13 @@ TYPED_FLOOR = 0.5
 # questions, a date is in 93% of the gold sentences of date questions and 37% of the paragraph's
 # other sentences, a number in 97% and 57%; a name in 95% and 86% (who), 91% and 85% (where).
 TYPED_KINDS = frozenset({DATE, NUMBER})
+# The kinds of subject these articles name, as "The alliance…" points back at one.
+SUBJECT_KINDS = "alliance|organi[sz]ation|agreement|treaty|initiative|policy|union|bloc|programme|program|mission|operation|framework|partnership|strategy|pact|council"
 # A sentence that opens by pointing back ("This agreement…", "It…", "As a result,…") is quoted
 # after the sentence it points to, so the answer reads on its own.
 LEANS_BACK = re.compile(
     r"^(?:(?:This|That|These|Those|Such|It|Its|They|Their|Them|He|She|His|Her)\b"
-    r"|The (?:former|latter|alliance|organi[sz]ation|agreement|treaty|initiative|policy|union|bloc|group|move|decision|programme|program|mission|operation|framework|partnership|strategy|pact|body|council|war|law|act|plan|project|process|approach|effort|measure)\b"
+    rf"|The (?:former|latter|{SUBJECT_KINDS}|group|move|decision|body|war|law|act|plan|project|process|approach|effort|measure)\b"
     r"|(?:As a result|In response|In turn|However|Therefore|Thus|Consequently|Additionally|Moreover|Furthermore|In addition|Subsequently|Nevertheless|Instead|Similarly|Likewise)\b)"
 )
 
@@ -47,7 +49,7 @@ LEANS_BACK = re.compile(
 # elsewhere and does not count.
 CARRIES_ON = re.compile(
     r"^(?:(?:This|These|Such|It|They)\b"
-    r"|The (?:alliance|organi[sz]ation|agreement|treaty|initiative|policy|union|bloc|programme|program|mission|operation|framework|partnership|strategy|pact|council)\b)"
+    rf"|The (?:{SUBJECT_KINDS})\b)"
 )
 
 
