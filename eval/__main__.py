@@ -16,7 +16,7 @@ from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
 from eval.report import RUNS_DIR
 
-COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer")
+COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer", "cosine-weight")
 EPILOG = """commands:
   python -m eval [run] [options]        answer every case, write report.json/.md, RAGAS export, plots
   python -m eval --check                extractive run; exit 1 if a headline metric fell below eval/baseline.json
@@ -25,7 +25,8 @@ EPILOG = """commands:
   python -m eval calibrate              the refusal threshold that best separates unanswerable questions
   python -m eval baseline [RUN]         write eval/baseline.json from a run (default: the latest)
   python -m eval bench [...]            the latency benchmark (eval/bench.py)
-  python -m eval train-scorer [...]     train the answer scorer on SQuAD train (eval/train_scorer.py)"""
+  python -m eval train-scorer [...]     train the answer scorer on SQuAD train (eval/train_scorer.py)
+  python -m eval cosine-weight [...]    the cosine's weight beside the scorer, on held-out SQuAD train (eval/cosine_weight.py)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     from eval.train_scorer import add_arguments
 
     add_arguments(commands.add_parser("train-scorer", help="train, calibrate and save the answer scorer"))
+    from eval import cosine_weight
+
+    cosine_weight.add_arguments(commands.add_parser("cosine-weight", help="quoted-sentence accuracy by cosine weight, held-out SQuAD train"))
     return parser
 
 
@@ -92,6 +96,10 @@ def _command(argv: list[str]) -> int:
         from eval.train_scorer import train
 
         return train(args)
+    if args.command == "cosine-weight":
+        from eval.cosine_weight import main as weigh
+
+        return weigh(args)
     settings = settings_from(args)
     cases = load_cases(args.set_file)
     from eval import commands

@@ -61,6 +61,7 @@ SCORERS = {
     "learned+rerank onnx": {"scorer": "learned", "scorer_runtime": "onnx"},
     "learned+rerank onnx-int8": {"scorer": "learned", "scorer_runtime": "onnx-int8"},
     "learned+rerank, refuse by scorer": {"scorer": "learned", "refuse_by": "scorer"},
+    "learned+rerank, probability alone": {"scorer": "learned", "cosine_weight": 0.0},
 }
 
 

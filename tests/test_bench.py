@@ -6,12 +6,13 @@ and reports the figures the README table is made from.
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import pytest
 
 from eval.bench.query import first_rank, rank_metrics
-from eval.bench.run import main
+from eval.bench.run import _scorers, main
 from eval.bench.squad import load_squad
 from eval.bench.stats import ratio, spread
 from eval.bench.tables import fmt
@@ -89,3 +90,8 @@ def test_an_unknown_scorer_variant_stops_the_bench_before_it_starts(tmp_path):
     with pytest.raises(SystemExit, match="unknown scorer variant.*choose from heuristic"):
         main(["--only", "answers", "--scorers", "bogus", "--out", str(tmp_path)])
     assert not list(tmp_path.iterdir())
+
+
+def test_scorer_variants_whose_names_hold_a_comma_are_read_whole():
+    asked = argparse.Namespace(scorers="heuristic,learned+rerank, probability alone, learned+rerank, refuse by scorer,learned+rerank")
+    assert _scorers(asked) == ["heuristic", "learned+rerank, probability alone", "learned+rerank, refuse by scorer", "learned+rerank"]

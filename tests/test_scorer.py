@@ -241,3 +241,31 @@ def test_training_without_the_squad_folder_names_the_fix(tmp_path):
 
     with pytest.raises(BadInputFile, match="pass --data with the folder of corpus.jsonl and queries.jsonl"):
         load(tmp_path)
+
+
+def test_the_cosine_is_a_second_opinion_beside_the_probability():
+    """With a cosine weight, a read sentence worded like the question's meaning (high cosine) can
+    overtake one the scorer rates a little higher; sentences it did not read stay last."""
+    p = _passage("a", "Lexical echo of the question words. Meaning of the question, other words. Unread sentence that is long enough.")
+    texts = ["Lexical echo of the question words.", "Meaning of the question, other words.", "Unread sentence that is long enough."]
+    ranked = [_sentence(0, p, t, cosine) for t, cosine in zip(texts, (0.2, 0.8, 0.9))]
+
+    class Close:
+        name = "close"
+
+        def probabilities(self, question, candidates):
+            return np.array([{texts[0]: 0.6, texts[1]: 0.5}[s] for s, _ in candidates], dtype=np.float32)
+
+    alone = learned_ranking("q?", [p], ranked, Close(), k=1, budget=2)[1]
+    second = learned_ranking("q?", [p], ranked, Close(), k=1, budget=2, cosine_weight=0.5)[1]
+    assert [x.text for x in alone] == texts and [x.text for x in second] == [texts[1], texts[0], texts[2]]
+    assert second[0].score == pytest.approx(0.5 + 0.5 * 0.8) and second[0].probability == pytest.approx(0.5) and second[2].score == 0.0
+
+
+def test_the_cosine_weight_command_measures_each_weight_on_held_out_training_questions(capsys):
+    """`python -m eval cosine-weight` end to end on a few held-out SQuAD train questions (never dev)."""
+    from eval.__main__ import main
+
+    assert main(["cosine-weight", "--questions", "8", "--weights", "0", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("8 held-out SQuAD train questions") and "| 0 | " in out and "| 0.5 | " in out

@@ -66,12 +66,13 @@ class ScoredSentence:
     cue: float
     strict: bool = False
     probability: float | None = None  # the answer scorer's, when it read this sentence
+    cosine_weight: float = 0.0  # with a probability: the weight of `semantic` added to it (see learned_ranking)
     part: int = 0  # which part of a compound question it was scored for (assistant.answer.decompose)
 
     @property
     def score(self) -> float:
         if self.probability is not None:
-            return self.probability
+            return self.probability + self.cosine_weight * self.semantic
         base = SEMANTIC_WEIGHT * self.semantic + LEXICAL_WEIGHT * self.lexical + CUE_WEIGHT * self.cue
         return base * MISSING_ANSWER_FACTOR if self.strict and not self.cue else base
 
@@ -119,14 +120,18 @@ def score_sentences(question: str, passages: list[Passage], embeddings: Embedder
     return sorted(best, key=lambda x: -x.score) + ranked[RESCORED:]
 
 
-def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredSentence], scorer: Scorer, k: int, budget: int, rerank: bool = True) -> tuple[list[Passage], list[ScoredSentence]]:
-    """The top `k` passages and their sentences, the sentences ordered by the answer scorer's probability.
+def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredSentence], scorer: Scorer, k: int, budget: int, rerank: bool = True,
+                    cosine_weight: float = 0.0) -> tuple[list[Passage], list[ScoredSentence]]:
+    """The top `k` passages and their sentences, the sentences ordered by the answer scorer's
+    probability plus `cosine_weight` times their cosine to the question.
 
+    The cosine is a second opinion: the bi-encoder was trained on paraphrases, the scorer on SQuAD,
+    whose questions reuse their paragraph's words, so it misses answers worded unlike the question.
     The scorer reads at most `budget` sentences, in this order of priority: each of the heuristic's
     best, followed by the sentence after it, then the rest by heuristic rank. With `rerank`, a
     passage ranks by its best probability (passages it read nothing of keep their retrieval order,
     after those); without, the passages keep their retrieval order. Sentences it did not read get
-    probability 0: they come after every read sentence.
+    score 0: they come after every read sentence.
     """
     if not ranked:
         return passages[:k], []
@@ -139,7 +144,11 @@ def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredS
         best[passage] = max(best.get(passage, 0.0), probability)
     order = sorted(range(len(passages)), key=lambda i: (-best.get(i, -1.0), i) if rerank else i)[:k]
     new_index = {old: new for new, old in enumerate(order)}
-    rescored = [replace(x, passage=new_index[x.passage], probability=read.get((x.passage, x.start), 0.0)) for x in ranked if x.passage in new_index]
+    rescored = [
+        replace(x, passage=new_index[x.passage], probability=read.get((x.passage, x.start), 0.0), cosine_weight=cosine_weight if (x.passage, x.start) in read else 0.0)
+        for x in ranked
+        if x.passage in new_index
+    ]
     return [passages[i] for i in order], sorted(rescored, key=lambda x: -x.score)
 
 

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     refusal_threshold: float | None = Field(None, description="Best evidence score below which the assistant says the documents do not answer; unset: the calibrated value of the refuse_by signal (heuristic: 0.38; scorer: its calibration.json).")
     scorer_runtime: str = Field("onnx", description="What runs the answer scorer: torch, onnx (ONNX Runtime; exported once into the user's cache folder) or onnx-int8 (its int8-quantized copy: about twice as fast).")
     rerank_candidates: int = Field(12, description="Passages retrieved for the scorer to reorder before the top k are kept (0 or top_k: no reranking).")
+    cosine_weight: float = Field(0.5, ge=0.0, description="Weight of a sentence's cosine to the question, added to the answer scorer's probability to order the sentences the answer quotes (a second opinion that reads paraphrases); 0: the probability alone.")
     scored_sentences: int = Field(16, description="Most sentences the answer scorer reads per answer (the heuristic's best first, each followed by the next sentence).")
     answer_type_check: bool = Field(True, description="Lead an extractive answer to a date or number question (\"When…\", \"How many…\") with a sentence holding one, when the best sentence holds none and one scoring at least half as well does (assistant.answer.answer_type).")
     refuse_unknown_names: bool = Field(True, description="Refuse a question about a name no indexed passage contains (\"When did Finland join NATO?\" over documents that never mention Finland), saying which.")

@@ -177,7 +177,12 @@ def _scorers(args: argparse.Namespace) -> list[str] | None:
 
     if not args.scorers:
         return None
-    names = [n.strip() for n in args.scorers.split(",")]
+    names: list[str] = []
+    for piece in (n.strip() for n in args.scorers.split(",")):  # a variant's own name may hold a comma
+        if names and f"{names[-1]}, {piece}" in SCORER_VARIANTS:
+            names[-1] = f"{names[-1]}, {piece}"
+        else:
+            names.append(piece)
     unknown = [n for n in names if n not in SCORER_VARIANTS]
     if unknown:
         raise SystemExit(f"unknown scorer variant(s) {', '.join(unknown)}: choose from {', '.join(SCORER_VARIANTS)}")

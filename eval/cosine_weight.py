@@ -1,0 +1,77 @@
+"""`python -m eval cosine-weight`: how the weight of the cosine beside the scorer's probability
+changes the sentence an answer quotes, on held-out SQuAD *train* articles (never dev, never the
+eval set), so `cosine_weight` is set on data nobody measures with.
+
+Each held-out question is put as the answer stage sees it (`scorer_data.calibration_cases`: its
+paragraph's sentences plus the article's nearest others), and for each weight w the sentence with
+the best `probability + w · cosine` is taken: the share of questions whose taken sentence holds
+the answer is printed, with its 95% interval (Wilson), beside w = 0 (the probability alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+
+from eval import scorer_data
+from eval.train_scorer import DATASET
+
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0)
+
+
+def chosen_share(probabilities: list[np.ndarray], cosines: list[np.ndarray], gold: list[np.ndarray], weight: float) -> float:
+    """Share of questions whose best `probability + weight * cosine` sentence holds the answer.
+
+    >>> p, c, g = [np.array([0.9, 0.8])], [np.array([0.1, 0.6])], [np.array([False, True])]
+    >>> chosen_share(p, c, g, 0.0), chosen_share(p, c, g, 0.5)
+    (0.0, 1.0)
+    """
+    return float(np.mean([g[int(np.argmax(p + weight * c))] for p, c, g in zip(probabilities, cosines, gold)]))
+
+
+def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% interval of a share of n.
+
+    >>> [round(x, 3) for x in wilson(0.8, 600)]
+    [0.766, 0.83]
+    """
+    centre, half = (share + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def main(args: argparse.Namespace) -> int:
+    from assistant.answer.scorer import get_scorer
+    from assistant.core.settings import Settings
+    from assistant.index.embedder import embedder_for
+
+    settings = Settings()
+    by_title, questions = scorer_data.load(Path(args.data))
+    held = [q for q in questions if scorer_data.held_out(q.paragraph.title, args.held_out, args.seed)]
+    random.Random(args.seed).shuffle(held)
+    scorer, embedder, rng = get_scorer("learned", settings.scorer_runtime), embedder_for(settings), random.Random(args.seed)
+    probabilities, cosines, gold = [], [], []
+    for q in held[: args.questions]:
+        text, candidates, _, _ = scorer_data.calibration_cases(q, by_title[q.paragraph.title], rng)[0]
+        probabilities.append(scorer.probabilities(text, candidates))
+        cosines.append(embedder.vectors(tuple(s for s, _ in candidates)) @ embedder.question(text))
+        gold.append(np.array([scorer_data.holds_answer(s, q) for s, _ in candidates]))
+    n = len(gold)
+    print(f"{n} held-out SQuAD train questions ({len(set(q.paragraph.title for q in held[:n]))} articles); the quoted sentence holds the answer:")
+    print("| cosine weight | share | 95% interval |\n| --- | --- | --- |")
+    for weight in args.weights:
+        share = chosen_share(probabilities, cosines, gold, weight)
+        low, high = wilson(share, n)
+        print(f"| {weight:g} | {share:.3f} | {low:.3f}–{high:.3f} |")
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", default=str(DATASET), help="the SQuAD v1.1 train folder (never dev)")
+    parser.add_argument("--questions", type=int, default=600, help="held-out questions measured (seeded draw)")
+    parser.add_argument("--weights", type=float, nargs="+", default=list(WEIGHTS), help="cosine weights to compare")
+    parser.add_argument("--held-out", type=float, default=0.1, help="share of articles held out of training (as train-scorer)")
+    parser.add_argument("--seed", type=int, default=13, help="the article split's seed (as train-scorer) and the draw's")
