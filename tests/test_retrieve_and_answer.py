@@ -135,7 +135,12 @@ def test_follow_up_is_condensed_and_answered(pipeline):
         # "they" stands for two names, or for something unnamed
         ("So how do they avoid duplicating each other's work?", [{"role": "user", "content": "Why is the EU pursuing strategic autonomy if it already has NATO?"}], "So how do the EU and NATO avoid duplicating each other's work?"),
         ("How do they work?", [{"role": "user", "content": "What are NATO's core strategic pillars?"}], "How do they work? (following up on: What are NATO's core strategic pillars?)"),
-        ("And the EU?", [{"role": "user", "content": "What role does NATO play in crisis management?"}], "And the EU? (following up on: What role does NATO play in crisis management?)"),
+        # "What about X?" / "And X?" ask the previous question of X; one without a name is appended to it
+        ("And the EU?", [{"role": "user", "content": "What role does NATO play in crisis management?"}], "What role does the EU play in crisis management?"),
+        ("What about the EU's?", [{"role": "user", "content": "What are NATO's core strategic pillars?"}], "What are the EU's core strategic pillars?"),
+        ("How about Russia?", [{"role": "user", "content": "What is NATO's stance on the OSCE?"}], "What is Russia's stance on the OSCE?"),
+        ("And the challenges?", [{"role": "user", "content": "What role does NATO play in crisis management?"}], "And the challenges? (following up on: What role does NATO play in crisis management?)"),
+        ("And why does it matter to the EU?", [{"role": "user", "content": "What is NATO?"}], "And why does NATO matter to the EU?"),
         ("Why did NATO intervene in Kosovo?", [{"role": "user", "content": "What is the EU?"}], "Why did NATO intervene in Kosovo?"),
     ],
 )

@@ -7,6 +7,8 @@ or too few words of its own) borrows the subject of the previous user question.
 'When was NATO founded?'
 >>> condense("And the challenges?", [{"role": "user", "content": "How do allies view cyber defense?"}])
 'And the challenges? (following up on: How do allies view cyber defense?)'
+>>> condense("What about the EU's?", [{"role": "user", "content": "What are NATO's core strategic pillars?"}])
+"What are the EU's core strategic pillars?"
 >>> condense("What is NATO?", [])
 'What is NATO?'
 """
@@ -38,6 +40,9 @@ def condense(question: str, history: list[dict]) -> str:
     if not previous or not needs_history(question):
         return question
     topic = _topic(previous)
+    asked_instead = instead(question, topic)
+    if asked_instead:
+        return asked_instead
     pronoun = PRONOUN.search(question)
     names = entities(topic)
     if pronoun and names:
@@ -67,6 +72,36 @@ def entities(question: str) -> list[str]:
     body = words[1] if len(words) > 1 and not words[0].isupper() else question
     names = [_POSSESSIVE.sub("", m.group(0).strip()) for m in _ENTITY.finditer(body)]
     return list(dict.fromkeys(n for n in names if n and n.lower() != "the"))
+
+
+# "What about X?", "And how about X?", or "And X?" with X a few words that ask nothing themselves.
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and(?!\s+(?:what|when|where|which|who|whom|whose|why|how|is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b))"
+    r"\s+(?P<other>[^?\s][^?]*?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+MAX_INSTEAD_WORDS = 5
+
+
+def instead(question: str, topic: str) -> str:
+    """"What about X?" (or "And X?") asks the previous question again of X: the topic with its subject (its
+    first name) replaced by X, a possessive kept as the topic had it; "" when the follow-up is not
+    of that shape, X names nothing, or the topic has no name to replace.
+
+    >>> instead("And what about the EU?", "When was NATO founded?"), instead("How about Russia's?", "What is NATO's main goal?")
+    ('When was the EU founded?', "What is Russia's main goal?")
+    >>> instead("And the EU?", "What role does NATO play in crisis management?")
+    'What role does the EU play in crisis management?'
+    >>> [instead(q, "What is NATO?") for q in ("What about the challenges?", "When was it founded?", "And when did NATO intervene?")]
+    ['', '', '']
+    """
+    match = _WHAT_ABOUT.match(question)
+    names = entities(topic)
+    if not match or not names or not entities(match.group("other")) or len(match.group("other").split()) > MAX_INSTEAD_WORDS:
+        return ""
+    other = _POSSESSIVE.sub("", match.group("other").strip())
+    subject = re.compile(rf"(?<!\w){re.escape(names[0])}(?P<owner>['’]s)?(?!\w)")
+    return subject.sub(lambda m: other + (m.group("owner") or ""), topic, count=1)
 
 
 def with_owner(pronoun: str, entity: str) -> str:
