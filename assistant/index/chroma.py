@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 
+def index_location(settings: Settings) -> str:
+    """Where the index is, as messages name it: the server's host:port, or the db_dir folder."""
+    return f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.db_dir)
+
+
 def chroma_client(settings: Settings):
     """An embedded `PersistentClient` in db_dir, or an `HttpClient` when chroma_host is set."""
     import chromadb
@@ -37,8 +42,7 @@ def chroma_client(settings: Settings):
             return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
         return chromadb.PersistentClient(path=str(settings.db_dir), settings=chroma_settings)
     except ValueError as exc:
-        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.db_dir)
-        raise AssistantError(f"cannot open the Chroma index at {where} ({exc}); check the address, or re-create it with `python -m ingest --reset`") from None
+        raise AssistantError(f"cannot open the Chroma index at {index_location(settings)} ({exc}); check the address, or re-create it with `python -m ingest --reset`") from None
     except BaseException as exc:  # the Rust bindings raise their own panics on a corrupted folder
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -223,7 +227,7 @@ def documents_from_chunks(collection) -> dict[str, ManifestEntry]:
 def open_index(settings: Settings, dim: int, runtime: str | None = None) -> Index:
     """Open the collection for querying by an embedder of `dim` run by `runtime` (None: the settings');
     raises `IndexMissing` or `EmbedderMismatch` with the fix."""
-    where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.db_dir)
+    where = index_location(settings)
     if not settings.chroma_host and not settings.db_dir.exists():
         raise IndexMissing.at(where)
     client = chroma_client(settings)

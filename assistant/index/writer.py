@@ -16,7 +16,7 @@ from assistant.core.errors import ChunkerMismatch
 from assistant.core.settings import Settings
 from assistant.core.text import sentence_spans
 from assistant.core.types import Chunk
-from assistant.index.chroma import build_metadata, check_embedder, chroma_client, chunk_metadata, pack_sentences
+from assistant.index.chroma import build_metadata, check_embedder, chroma_client, chunk_metadata, index_location, pack_sentences
 from assistant.index.embedder import Embedder, embedder_for
 from assistant.index.keyword import PAGE, KeywordIndex, all_records, keyword_is_current, record_build
 from assistant.index.manifest import Manifest, save_document_text, write_manifest
@@ -65,7 +65,7 @@ def open_collection(settings: Settings, dim: int | None, reset: bool, runtime: s
     if dim is None and (reset or settings.collection not in existing):
         raise ValueError("a new collection needs the embedder dimension: pass dim")
     collection = client.get_or_create_collection(settings.collection, metadata=build_metadata(settings, dim or 0, runtime), embedding_function=None)
-    where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.db_dir)
+    where = index_location(settings)
     check_embedder(collection.metadata or {}, settings, dim, where, runtime)
     built = {k: (collection.metadata or {}).get(k) for k in settings.chunker_config()}
     if built != settings.chunker_config():
