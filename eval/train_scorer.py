@@ -100,7 +100,8 @@ def train(args) -> int:
 
     base = Path(args.base) if args.base else Path(model_location("all-MiniLM-L6-v2"))
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, local_files_only=True)
+    # fp32 whatever the folder holds: the shipped scorer is saved in fp16, and fp16 trains slowly and badly on a CPU.
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, local_files_only=True, dtype=torch.float32)
     kept = keep_layers(model, args.layers)
     firsts, seconds = zip(*(pair(q, s, c) for q, s, c, _ in rows))
     encoded = tokenizer(list(firsts), list(seconds), truncation="only_second", max_length=MAX_TOKENS)
