@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from eval import scorer_data
-from eval.train_scorer import DATASET
+from eval.train_scorer import split_arguments
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0)
 
@@ -72,9 +72,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", default=str(DATASET), help="the SQuAD v1.1 train folder (never dev)")
+    split_arguments(parser)  # --data, --held-out, --seed: the held-out articles as train-scorer chose them
     parser.add_argument("--questions", type=int, default=600, help="held-out questions measured (seeded draw)")
     parser.add_argument("--scorer", default="learned", help="the answer scorer: learned (shipped) or a cross-encoder folder")
     parser.add_argument("--weights", type=float, nargs="+", default=list(WEIGHTS), help="cosine weights to compare")
-    parser.add_argument("--held-out", type=float, default=0.1, help="share of articles held out of training (as train-scorer)")
-    parser.add_argument("--seed", type=int, default=13, help="the article split's seed (as train-scorer) and the draw's")

