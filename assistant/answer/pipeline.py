@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from assistant.answer import cite, decompose, markers, overview
 from assistant.answer.backends import AnswerBackend, get_backend
 from assistant.answer.evidence import learned_ranking, merge_parts, score_sentences
+from assistant.answer.framing import about_content
 from assistant.answer.names import about_unknown, unknown_names
 from assistant.answer.scorer import Scorer, get_scorer, refusal_default
 from assistant.answer.verify import verify
@@ -171,6 +172,7 @@ class Pipeline:
         """Retrieval, the heuristic blend and the answer scorer for one question. Not `answering`
         (a compound question's whole, whose parts give the answer), only its refusal score
         is wanted: the scorer reads nothing unless it decides refusal."""
+        question = about_content(question)  # "According to the articles, …": what they are about is searched and scored
         pool = max(k, self.settings.rerank_candidates) if self.scorer else k
         passages = self.retriever.search(question, k=pool, sources=sources)
         clock.lap("retrieve")
