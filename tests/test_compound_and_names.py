@@ -88,12 +88,26 @@ def test_the_sentence_that_carries_the_answer_on_is_quoted(pipeline):
         ("The European Union was founded later.", False),  # a new subject, not the one just named
         ("However, the EU relies on NATO.", False),  # a turn, not a carrying-on
         ("Itself a founding member, France…", False),
+        ("Key areas include satellite communication and electronic warfare.", True),  # the claim's instances
+        ("Notable examples are partnerships with Australia and Japan.", True),
+        ("For instance, the EU trains police forces.", True),
+        ("Examples of this include joint exercises.", True),
+        ("Many member states hesitated.", False),
+        ("Areas of cooperation remain limited.", False),
     ],
 )
 def test_a_next_sentence_carries_on_when_it_opens_by_pointing_back_at_the_subject(sentence, carries_on):
     from assistant.answer.backends.extractive import CARRIES_ON
 
     assert bool(CARRIES_ON.match(sentence)) is carries_on
+
+
+def test_the_examples_are_quoted_after_the_general_claim_they_spell_out(pipeline):
+    """"NATO invests considerably in upgrading its military hardware…" names the investing; the next
+    sentence, "Key areas include satellite communication…", names the technologies asked for."""
+    answer = pipeline.answer("Which technologies is NATO investing in?")
+    assert "Key areas include satellite communication, electronic warfare, and artificial intelligence" in answer.answer
+    assert all(s.supported for s in answer.sentences)
 
 
 def test_the_alliances_response_is_quoted_after_the_sentence_naming_crimea(pipeline):

@@ -45,11 +45,18 @@ LEANS_BACK = re.compile(
 # A next sentence that carries on by pointing back at what was just named (a demonstrative: "This
 # agreement allowed…", "This led to…"; a pronoun: "It promotes…"; or the subject's kind: "The alliance
 # responded…") is quoted after the sentence it continues: it says what that sentence's subject
-# did or allowed, which is what questions about it ask. A connective ("However, …") turns
-# elsewhere and does not count.
+# did or allowed, which is what questions about it ask. So is one that spells it out with examples
+# ("NATO invests in its hardware." + "Key areas include satellite communication…"; "Notable
+# examples are…", "For instance, …"): a general claim's instances are what "which…?" asks for.
+# A connective ("However, …") turns elsewhere and does not count.
+_INSTANCES = r"(?:examples?|instances?|cases?|areas?|elements?|components?|measures?|steps?|priorities|forms?|types?|kinds?|tools?)"
 CARRIES_ON = re.compile(
     r"^(?:(?:This|These|Such|It|They)\b"
-    rf"|The (?:{SUBJECT_KINDS})\b)"
+    rf"|The (?:{SUBJECT_KINDS})\b"
+    rf"|(?:[A-Z]\w+ )?{_INSTANCES} (?:include|includes|are|is|involve|involves|range)\b"
+    rf"|(?:Examples?|Instances?|Cases?) (?:of \w+ )?(?:include|are)\b"
+    r"|(?:For (?:example|instance)|Among (?:them|these|others)|In particular|Notably|Specifically),)",
+    re.IGNORECASE,
 )
 
 
