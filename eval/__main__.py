@@ -16,7 +16,7 @@ from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
 from eval.report import RUNS_DIR
 
-COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer", "cosine-weight")
+COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer", "cosine-weight", "rerank-fusion")
 EPILOG = """commands:
   python -m eval [run] [options]        answer every case, write report.json/.md, RAGAS export, plots
   python -m eval --check                extractive run; exit 1 if a headline metric fell below eval/baseline.json
@@ -26,7 +26,8 @@ EPILOG = """commands:
   python -m eval baseline [RUN]         write eval/baseline.json from a run (default: the latest)
   python -m eval bench [...]            the latency benchmark (eval/bench.py)
   python -m eval train-scorer [...]     train the answer scorer on SQuAD train (eval/train_scorer.py)
-  python -m eval cosine-weight [...]    the cosine's weight beside the scorer, on held-out SQuAD train (eval/cosine_weight.py)"""
+  python -m eval cosine-weight [...]    the cosine's weight beside the scorer, on held-out SQuAD train (eval/cosine_weight.py)
+  python -m eval rerank-fusion [...]    the passages' order: retrieval, scorer or their fusion, on held-out SQuAD train (eval/rerank_fusion.py)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     from eval import cosine_weight
 
     cosine_weight.add_arguments(commands.add_parser("cosine-weight", help="quoted-sentence accuracy by cosine weight, held-out SQuAD train"))
+    from eval import rerank_fusion
+
+    rerank_fusion.add_arguments(commands.add_parser("rerank-fusion", help="passage recall by rerank fusion constant, held-out SQuAD train"))
     return parser
 
 
@@ -100,6 +104,10 @@ def _command(argv: list[str]) -> int:
         from eval.cosine_weight import main as weigh
 
         return weigh(args)
+    if args.command == "rerank-fusion":
+        from eval.rerank_fusion import main as order
+
+        return order(args)
     settings = settings_from(args)
     cases = load_cases(args.set_file)
     from eval import commands

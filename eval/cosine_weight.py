@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import math
 import random
-from pathlib import Path
 
 import numpy as np
 
 from eval import scorer_data
-from eval.train_scorer import split_arguments
+from eval.train_scorer import held_out_questions, measure_arguments
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0)
 
@@ -49,14 +48,12 @@ def main(args: argparse.Namespace) -> int:
     from assistant.index.embedder import embedder_for
 
     settings = Settings()
-    by_title, questions = scorer_data.load(Path(args.data))
-    held = [q for q in questions if scorer_data.held_out(q.paragraph.title, args.held_out, args.seed)]
-    random.Random(args.seed).shuffle(held)
+    by_title, held = held_out_questions(args)
     scorer, embedder, rng = get_scorer(args.scorer, settings.scorer_runtime), embedder_for(settings), random.Random(args.seed)
     if scorer is None:
         raise SystemExit("--scorer heuristic has no probability to weigh: pass learned or a cross-encoder folder")
     probabilities, cosines, gold = [], [], []
-    for q in held[: args.questions]:
+    for q in held:
         text, candidates, _, _ = scorer_data.calibration_cases(q, by_title[q.paragraph.title], rng)[0]
         probabilities.append(scorer.probabilities(text, candidates))
         cosines.append(embedder.vectors(tuple(s for s, _ in candidates)) @ embedder.question(text))
@@ -72,7 +69,5 @@ def main(args: argparse.Namespace) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    split_arguments(parser)  # --data, --held-out, --seed: the held-out articles as train-scorer chose them
-    parser.add_argument("--questions", type=int, default=600, help="held-out questions measured (seeded draw)")
-    parser.add_argument("--scorer", default="learned", help="the answer scorer: learned (shipped) or a cross-encoder folder")
+    measure_arguments(parser)  # --data, --held-out, --seed (the held-out articles as train-scorer chose them), --questions, --scorer
     parser.add_argument("--weights", type=float, nargs="+", default=list(WEIGHTS), help="cosine weights to compare")

@@ -46,7 +46,7 @@ def build(args) -> tuple[list, list, dict]:
     calib_q = [q for q in questions if scorer_data.held_out(q.paragraph.title, args.held_out, args.seed)]
     rng.shuffle(train_q)
     rng.shuffle(calib_q)
-    train_q, calib_q = train_q[: args.questions], calib_q[: args.calibration_questions]
+    train_q, calib_q = train_q[args.skip : args.skip + args.questions], calib_q[: args.calibration_questions]
     rows, swaps = [], 0
     for q in train_q:
         rows += scorer_data.training_examples(q, by_title[q.paragraph.title], rng)
@@ -55,7 +55,7 @@ def build(args) -> tuple[list, list, dict]:
     counts = {
         "questions_available": len(questions), "articles": len(by_title),
         "held_out_articles": len({q.paragraph.title for q in questions if scorer_data.held_out(q.paragraph.title, args.held_out, args.seed)}),
-        "training_questions": len(train_q), "training_pairs": len(rows), "positives": sum(r[3] for r in rows),
+        "training_questions": len(train_q), "skipped": args.skip, "training_pairs": len(rows), "positives": sum(r[3] for r in rows),
         "swapped_negatives": swaps, "calibration_questions": len(calib_q), "calibration_cases": len(cases),
     }
     return rows, cases, counts
@@ -152,7 +152,7 @@ answer's choice, the refusal and the passage order.
 - **Base model:** {base_model}. Nothing was downloaded.
 - **Data:** SQuAD v1.1 train (CC BY-SA 4.0; Rajpurkar et al., 2016), {articles} articles. {held_out_articles}
   articles are held out (seeded hash of the title) for calibration only. {training_questions:,} training
-  questions drawn (seed {seed}) of the {questions_available:,} whose answer lies inside one sentence, giving
+  questions drawn (seed {seed}{after}) of the {questions_available:,} whose answer lies inside one sentence, giving
   {training_pairs:,} pairs ({positives:,.0f} positive):
   - positive: the sentence holding the first occurrence of the answer string;
   - negatives: up to 4 other sentences of the gold paragraph holding no answer string, and the 2
@@ -188,7 +188,8 @@ Evaluation section, which compares it with the heuristic blend in the same run.
 def write_card(folder: Path, calibration: dict, card: dict) -> None:
     """The model card, README.md, from the run's own counts and calibration."""
     done = f"the first {card['trained_steps']} of them, a checkpoint" if card.get("trained_steps") else "all of them"
-    text = CARD.format(**{"base_model": base_description()} | card | calibration | {"trained_steps": done})
+    after = f"; after the draw's first {card['skipped']:,}, which the base read" if card.get("skipped") else ""
+    text = CARD.format(**{"base_model": base_description()} | card | calibration | {"trained_steps": done, "after": after})
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 
@@ -281,10 +282,27 @@ def split_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=13, help="the article split's seed (and the draws')")
 
 
+def measure_arguments(parser) -> None:
+    """The split, plus how many held-out questions and which scorer: the arguments of every command
+    that measures a choice on the held-out articles (`cosine-weight`, `rerank-fusion`)."""
+    split_arguments(parser)
+    parser.add_argument("--questions", type=int, default=600, help="held-out questions measured (seeded draw)")
+    parser.add_argument("--scorer", default="learned", help="the answer scorer: learned (shipped) or a cross-encoder folder")
+
+
+def held_out_questions(args) -> tuple[dict, list]:
+    """Paragraphs by article title, and `args.questions` questions of the held-out articles (seeded draw)."""
+    by_title, questions = scorer_data.load(Path(args.data))
+    held = [q for q in questions if scorer_data.held_out(q.paragraph.title, args.held_out, args.seed)]
+    random.Random(args.seed).shuffle(held)
+    return by_title, held[: args.questions]
+
+
 def add_arguments(parser) -> None:
     split_arguments(parser)
     parser.add_argument("--out", default=str(SHIPPED), help="where the model folder is written")
     parser.add_argument("--questions", type=int, default=12000, help="training questions drawn (seeded)")
+    parser.add_argument("--skip", type=int, default=0, help="skip the draw's first N questions: with --base, a further pass over questions the base never read")
     parser.add_argument("--calibration-questions", type=int, default=1500, help="held-out questions for the refusal threshold")
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--batch", type=int, default=32)

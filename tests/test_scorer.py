@@ -106,6 +106,34 @@ def test_learned_ranking_reads_the_next_sentence_and_reorders_passages():
     assert len(scorer.read) == 3
 
 
+def test_fused_reranking_keeps_what_retrieval_put_first_beside_what_the_scorer_likes():
+    """Three passages in retrieval order; the scorer likes only the last. By the probability alone
+    the first falls below the second; fused with the retrieval rank (c=1) it keeps its place."""
+    texts = ["Retrieval's first passage, worded unlike the question.", "Retrieval's second passage, also unread well.", "The scorer's choice holds the word answer here."]
+    passages = [_passage(str(i), t, 1000 * i) for i, t in enumerate(texts)]
+    ranked = [_sentence(i, p, t, 0.5) for i, (p, t) in enumerate(zip(passages, texts))]
+
+    class Graded:
+        name = "graded"
+
+        def probabilities(self, question, candidates):
+            return np.array([{texts[0]: 0.1, texts[1]: 0.2, texts[2]: 0.9}[s] for s, _ in candidates], dtype=np.float32)
+
+    alone, _ = learned_ranking("q?", passages, ranked, Graded(), k=2, budget=3)
+    fused, _ = learned_ranking("q?", passages, ranked, Graded(), k=2, budget=3, fusion=1.0)
+    assert [p.chunk.chunk_id for p in alone] == ["2", "1"] and [p.chunk.chunk_id for p in fused] == ["0", "2"]
+
+
+def test_the_rerank_fusion_command_measures_each_order_on_held_out_training_questions(capsys):
+    """`python -m eval rerank-fusion` end to end: the held-out articles of a few SQuAD train questions
+    ingested into a temporary index, each passage order scored (never dev)."""
+    from eval.__main__ import main
+
+    assert main(["rerank-fusion", "--questions", "3", "--constants", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("3 held-out SQuAD train questions") and "| retrieval alone | " in out and "| probability alone | " in out and "| fusion c=2 | " in out
+
+
 def test_learned_ranking_reads_no_more_than_its_budget():
     p = _passage("a", "One sentence that is long enough. Two sentence that is long enough. Three sentence that is long enough.")
     ranked = [_sentence(0, p, t, 1.0 - i / 10) for i, t in enumerate(["One sentence that is long enough.", "Two sentence that is long enough.", "Three sentence that is long enough."])]

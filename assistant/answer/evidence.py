@@ -121,7 +121,7 @@ def score_sentences(question: str, passages: list[Passage], embeddings: Embedder
 
 
 def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredSentence], scorer: Scorer, k: int, budget: int, rerank: bool = True,
-                    cosine_weight: float = 0.0) -> tuple[list[Passage], list[ScoredSentence]]:
+                    cosine_weight: float = 0.0, fusion: float | None = None) -> tuple[list[Passage], list[ScoredSentence]]:
     """The top `k` passages and their sentences, the sentences ordered by the answer scorer's
     probability plus `cosine_weight` times their cosine to the question.
 
@@ -130,8 +130,9 @@ def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredS
     The scorer reads at most `budget` sentences, in this order of priority: each of the heuristic's
     best, followed by the sentence after it, then the rest by heuristic rank. With `rerank`, a
     passage ranks by its best probability (passages it read nothing of keep their retrieval order,
-    after those); without, the passages keep their retrieval order. Sentences it did not read get
-    score 0: they come after every read sentence.
+    after those), or with `fusion`, by that rank fused with its retrieval rank (`fused_order`);
+    without, the passages keep their retrieval order. Sentences it did not read get score 0: they
+    come after every read sentence.
     """
     if not ranked:
         return passages[:k], []
@@ -142,7 +143,7 @@ def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredS
     best = {}
     for (passage, _), probability in read.items():
         best[passage] = max(best.get(passage, 0.0), probability)
-    order = sorted(range(len(passages)), key=lambda i: (-best.get(i, -1.0), i) if rerank else i)[:k]
+    order = fused_order(best, len(passages), fusion)[:k] if rerank else list(range(len(passages)))[:k]
     new_index = {old: new for new, old in enumerate(order)}
     rescored = [
         replace(x, passage=new_index[x.passage], probability=read.get((x.passage, x.start), 0.0), cosine_weight=cosine_weight if (x.passage, x.start) in read else 0.0)
@@ -150,6 +151,26 @@ def learned_ranking(question: str, passages: list[Passage], ranked: list[ScoredS
         if x.passage in new_index
     ]
     return [passages[i] for i in order], sorted(rescored, key=lambda x: -x.score)
+
+
+def fused_order(best: dict[int, float], n: int, fusion: float | None) -> list[int]:
+    """Passages 0..n-1 (in retrieval order) reordered by their best probability `best` (unread
+    ones after the read, in retrieval order); with `fusion` a constant c, by the reciprocal-rank
+    fusion 1/(c + retrieval rank) + 1/(c + probability rank), ranks from 1, ties to retrieval.
+
+    The fusion keeps what retrieval put first from falling out of the top k when the scorer
+    misreads a paraphrase: its probabilities come from SQuAD questions, which echo their answers.
+
+    >>> fused_order({0: 0.1, 1: 0.2, 2: 0.9}, 4, None)
+    [2, 1, 0, 3]
+    >>> fused_order({0: 0.1, 1: 0.2, 2: 0.9}, 4, 1.0)
+    [0, 2, 1, 3]
+    """
+    by_probability = sorted(range(n), key=lambda i: (-best.get(i, -1.0), i))
+    if fusion is None:
+        return by_probability
+    place = {i: rank for rank, i in enumerate(by_probability, start=1)}
+    return sorted(range(n), key=lambda i: (-(1 / (fusion + i + 1) + 1 / (fusion + place[i])), i))
 
 
 def merge_parts(rankings: list[tuple[list[Passage], list[ScoredSentence]]], k: int) -> tuple[list[Passage], list[ScoredSentence]]:

@@ -184,7 +184,8 @@ class Pipeline:
         evidence = blend
         if self.scorer and (answering or self.settings.refuse_by == "scorer"):
             ranked = score_sentences(question, passages, self.embeddings, self.index.keyword, rescore=False) if pool > k else blend
-            passages, evidence = learned_ranking(question, passages, ranked, self.scorer, k, self.settings.scored_sentences, pool > k, self.settings.cosine_weight)
+            passages, evidence = learned_ranking(question, passages, ranked, self.scorer, k, self.settings.scored_sentences, pool > k, self.settings.cosine_weight,
+                                                 self.settings.rerank_fusion)
             if self.settings.refuse_by == "scorer":
                 strength = max((x.probability or 0.0 for x in evidence), default=0.0)  # the probability alone: its threshold was calibrated so
         clock.lap("rank")
