@@ -183,7 +183,7 @@ def runnable_backends(names: list[str], settings: Settings) -> tuple[list[str], 
 def environment(settings: Settings) -> dict:
     """When and where a run happened, and the settings that shape its numbers."""
     keep = ("embedding_model", "chunk_size", "chunk_overlap", "retrieval_mode", "top_k", "candidates", "rrf_k",
-            "dense_weight", "bm25_weight", "answer_sentences", "scorer", "rerank_candidates", "scored_sentences", "refuse_by", "refusal_threshold")
+            "dense_weight", "bm25_weight", "answer_sentences", "scorer", "rerank_candidates", "rerank_fusion", "cosine_weight", "scored_sentences", "refuse_by", "refusal_threshold")
     from assistant.answer.scorer import refusal_default
 
     effective = settings.model_copy(update={"refusal_threshold": settings.refusal_threshold if settings.refusal_threshold is not None else refusal_default(settings)})

@@ -62,6 +62,7 @@ SCORERS = {
     "learned+rerank onnx-int8": {"scorer": "learned", "scorer_runtime": "onnx-int8"},
     "learned+rerank, refuse by scorer": {"scorer": "learned", "refuse_by": "scorer"},
     "learned+rerank, probability alone": {"scorer": "learned", "cosine_weight": 0.0},
+    "learned+rerank, scorer order alone": {"scorer": "learned", "rerank_fusion": None},  # passages by best probability, not fused with retrieval
 }
 
 

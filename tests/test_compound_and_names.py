@@ -54,6 +54,8 @@ class Keywords:
         ("When did Finland and Sweden join NATO?", ["Finland", "Sweden"], True),
         ("Why did NATO lead the ISAF mission in Iraq?", ["Iraq"], False),
         ("What did NATO do about Russian forces?", [], False),  # a demonym: the documents may name the country
+        ("Which Asia-Pacific partners join NATO?", [], False),  # a compound adjective: the documents may name the region's countries
+        ("Did Guinea-Bissau join NATO?", ["Guinea-Bissau"], True),  # a hyphenated name, not an adjective
         ("Why? (following up on: What did NATO do?)", [], False),  # capitalised only as a sentence start
         ("What is the Secretary General of NATO?", ["Secretary General"], True),
     ],

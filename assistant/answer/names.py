@@ -10,7 +10,8 @@ documents do say, with a notice that they never mention it: the premise may be w
 A name is a capitalised phrase of the question (`assistant.answer.condense.entities`), split
 at "and", "of", "for", "in" and "on"; it is missing when one of its words (stemmed as the keyword index stems them) occurs in
 no chunk: documents that never say "Secretary" do not name a Secretary General. A single word that looks like a demonym or an adjective ("Russian", "Eurasian",
-"Chinese") is never called missing: the documents may name the place it comes from. Nor is a
+"Chinese"), or a compound ending in one ("Asia-Pacific", "Euro-Atlantic"), is never called
+missing: the documents may name the place it comes from. Nor is a
 word one slip away from one the documents hold ("Melborne" for Melbourne, "Phillipines",
 "Obregon" for Obregón: `misspelling_of`): the question then means that name.
 
@@ -23,6 +24,8 @@ word one slip away from one the documents hold ("Melborne" for Melbourne, "Phill
 ['Finland', 'Sweden']
 >>> unknown_names("Why did NATO fight Russian forces?", Keywords()), unknown_names("What is NATO?", Keywords())
 ([], [])
+>>> unknown_names("Which Asia-Pacific states join NATO?", Keywords()), unknown_names("Did Guinea-Bissau join NATO?", Keywords())
+([], ['Guinea-Bissau'])
 >>> unknown_names("And then? (following up on: What did NATO join?)", Keywords())
 []
 """
@@ -67,7 +70,7 @@ def unknown_names(question: str, keyword) -> list[str]:
     for entity in entities(question):
         for name in _parts(entity):
             terms = keyword.terms(name)
-            if not terms or _ADJECTIVE.match(name) or name.lower() in _NOT_NAMES:
+            if not terms or _ADJECTIVE.match(name.split("-")[-1]) or name.lower() in _NOT_NAMES:  # "Russian"; "Asia-Pacific" as "Pacific"
                 continue
             if any(keyword.document_frequency(t) == 0 and misspelling_of(t, keyword.vocabulary()) is None for t in terms):
                 out.append(name)
