@@ -22,6 +22,8 @@ from assistant.app.render import refusal_html
         ("Who founded NATO, and why?", ["Who founded NATO, and why?"]),  # "why" alone: no second question
         ("How did the EU respond, and what did NATO do?", ["How did the EU respond?", "What did NATO do?"]),
         ("What is the OSCE, and where is it based?", ["What is the OSCE?", "Where is the OSCE based?"]),
+        ("What was NATO's original purpose, and how did its mission change?", ["What was NATO's original purpose?", "How did NATO’s mission change?"]),  # "its": the owner
+        ("What is the EU's budget, and how is it spent?", ["What is the EU's budget?", "How is the EU's budget spent?"]),  # "it": the thing owned
         ("What do the articles say about the PfP and about who joins it?", ["What do the articles say about the PfP?", "What do the articles say about who joins the PfP?"]),
         ("How do NATO and the EU cooperate?", ["How do NATO and the EU cooperate?"]),
         ("What are the aims of NATO and the EU?", ["What are the aims of NATO and the EU?"]),

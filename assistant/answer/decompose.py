@@ -20,6 +20,10 @@ A later part that leans on the first ("it", "them") borrows its subject, as a fo
 ['What are the benefits of enlargement?', 'What are the drawbacks of enlargement?']
 >>> parts("What are hybrid threats, and how does NATO counter them?")
 ['What are hybrid threats?', 'How does NATO counter hybrid threats?']
+>>> parts("What was NATO's original purpose, and how did its mission change?")  # "its": the owner's
+["What was NATO's original purpose?", 'How did NATO’s mission change?']
+>>> parts("What is NATO's budget, and how is it spent?")  # "it": what the first part asks about
+["What is NATO's budget?", "How is NATO's budget spent?"]
 >>> parts("How many troops took part, and in what year was the exercise held?")
 ['How many troops took part?', 'In what year was the exercise held?']
 >>> parts("What do NATO and the EU agree on?")
@@ -43,6 +47,7 @@ _PREPOSITIONS = "for|within|in|on|about|to|with|from|between|among|by|inside|out
 _REPEATED = re.compile(rf"\b(?:both\s+)?({_PREPOSITIONS})\s+([^,;]+?)\s+and\s+\1\s+([^,;]+)$", re.IGNORECASE)
 _DEFINES = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+((?:the\s+|an?\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,3})\?$", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(each|this|that|these|those|there|then|both)\b", re.IGNORECASE)
+_OWNER = re.compile(r"^(?:the\s+)?([\w’'-]+(?:\s+[\w’'-]+)?)['’]s\s")  # "NATO's original purpose" -> NATO
 _NOUN_PAIR = re.compile(r"\bthe\s+([a-z]+s)\s+and\s+([a-z]+s)\s+(of|for)\s+(.+)$", re.IGNORECASE)
 
 
@@ -82,7 +87,11 @@ def _completed(part: str, first: str) -> str:
         return part
     defined = _DEFINES.match(first)
     if defined and pronoun:
-        return part[: pronoun.start()] + with_owner(pronoun.group(0), defined.group(1)) + part[pronoun.end() :]
+        entity = defined.group(1)
+        owner = _OWNER.match(entity)
+        if owner and pronoun.group(0).lower() in ("its", "their"):  # "What was NATO's purpose, and how did its mission…": NATO's mission
+            entity = owner.group(1)
+        return part[: pronoun.start()] + with_owner(pronoun.group(0), entity) + part[pronoun.end() :]
     return condense(part, [{"role": "user", "content": first}])
 
 
