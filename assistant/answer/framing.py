@@ -21,10 +21,9 @@ _VERB = r"(?:say|says|said|state|states|claim|claims|mention|mentions|suggest|su
 _RULES = [
     # "According to the articles, …", "…, as the documents describe it", "…, across the articles?"
     (re.compile(rf",?\s*\b(?:according to|as (?:described|stated|said|explained|reported) in|as (?:{_THE})?{_DOCUMENT} (?:describe|say|put) it|in|across|from|throughout)\s+{_THE}{_DOCUMENT}\b,?", re.I), " "),
-    # "What do the articles say are the benefits…" -> "What are the benefits…"; "…say about X" -> "…about X"
+    # "What do the articles say are the benefits…" -> "What are the benefits…"; "…say about X" -> "…about X";
+    # "Does the article say whether…" -> "whether…"
     (re.compile(rf"\b(?:do|does|did)\s+{_THE}{_DOCUMENT}\s+{_VERB}(?:\s+that)?\s+", re.I), ""),
-    # "Does the article say whether…", "Do the documents mention…" at the start -> "Whether…"
-    (re.compile(rf"^\s*(?:do|does|did)\s+{_THE}{_DOCUMENT}\s+{_VERB}\s+(?:whether|if)\s+", re.I), ""),
 ]
 # What the documents do to a topic, as its participle: "What examples do the articles give?" asks
 # which examples are given; "How do the articles portray Russia?", how Russia is portrayed.
