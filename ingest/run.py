@@ -20,12 +20,10 @@ from filelock import FileLock, Timeout
 from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk
-from assistant.index.embedder import Embedder
+from assistant.index.keyword import saved_build_id
 from assistant.index.manifest import Manifest, ManifestEntry, read_manifest
-from assistant.index.writer import IndexWriter
 from ingest.load import Failure, SourceFile, discover, read_text
 from ingest.parse import parse_document
-from ingest.split import chunk_document, make_splitter
 
 
 @dataclass
@@ -108,7 +106,7 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
     report = IngestReport(failures=failures)
     known = None if reset else read_manifest(settings)
     entries: dict[str, ManifestEntry] = dict(known.documents) if known else {}
-    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+    splitter = _Splitter(settings.chunk_size, settings.chunk_overlap)
     fresh: list[Chunk] = []
     stale: list[str] = []
     texts: dict[str, str] = {}  # content hash -> text, for the documents that changed
@@ -130,15 +128,40 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
         for source in sorted(set(entries) - present):
             stale.extend(entries.pop(source).chunk_ids)
             report.removed.append(source)
-    manifest = Manifest(**settings.chunker_config(), embedding_model=settings.embedding_model, documents=entries)
-    index = IndexWriter(settings, Embedder.around(embeddings) if embeddings else None, progress)
-    report.chunks = index.commit(manifest, fresh, stale, texts, reset=reset)
+    manifest = Manifest(**settings.chunker_config(), embedding_model=settings.embedding_model, embedder_runtime=settings.embedder_runtime, documents=entries)
+    if not reset and manifest == known and not (fresh or stale or texts) and _index_in_place(settings):
+        report.chunks = len(manifest.chunk_ids())  # nothing to write: Chroma and the embedder are not even imported
+    else:
+        from assistant.index.embedder import Embedder
+        from assistant.index.writer import IndexWriter
+
+        report.chunks = IndexWriter(settings, Embedder.around(embeddings) if embeddings else None, progress).commit(manifest, fresh, stale, texts, reset=reset)
     report.embedded = len(fresh)
     report.seconds = time.perf_counter() - began
     return report
 
 
-def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitter, report: IngestReport) -> tuple[ManifestEntry, list[Chunk]] | None:
+def _index_in_place(settings: Settings) -> bool:
+    """True when the local index the manifest describes is on disk: the Chroma store and a keyword
+    index that finished building (the manifest is written after both). A Chroma server may have
+    other writers, so its index is always opened and checked."""
+    return not settings.chroma_host and (settings.db_dir / "chroma.sqlite3").is_file() and saved_build_id(settings.keyword_dir) is not None
+
+
+class _Splitter:
+    """The chunk splitter, made on first use: an unchanged document needs none (nor LangChain's import)."""
+
+    def __init__(self, chunk_size: int, chunk_overlap: int):
+        self.size, self.overlap, self._made = chunk_size, chunk_overlap, None
+
+    def chunks(self, source: str, text: str, parsed) -> list[Chunk]:
+        from ingest.split import chunk_document, make_splitter
+
+        self._made = self._made or make_splitter(self.size, self.overlap)
+        return chunk_document(source, text, parsed, self._made)
+
+
+def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitter: _Splitter, report: IngestReport) -> tuple[ManifestEntry, list[Chunk]] | None:
     """The new manifest entry of a changed document and its chunks; None when it is unchanged (or empty)."""
     text = document.text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -146,7 +169,7 @@ def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitt
         report.unchanged.append(document.source)
         return None
     parsed = parse_document(text, fallback_title=document.title)
-    chunks = chunk_document(document.source, text, parsed, splitter)
+    chunks = splitter.chunks(document.source, text, parsed)
     if not chunks:
         report.failures.append(Failure(document.source, "no content left after removing boilerplate"))
         return None

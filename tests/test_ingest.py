@@ -38,6 +38,38 @@ def test_reingest_of_unchanged_corpus_changes_nothing(small_corpus, fresh_settin
     assert _ids(fresh_settings) == before
 
 
+REINGEST = """import json, runpy, sys
+sys.argv = ["ingest", *sys.argv[1:]]
+try:
+    runpy.run_module("ingest", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+print("LOADED " + json.dumps(sorted(m for m in ("chromadb", "langchain_core", "langchain_text_splitters", "onnxruntime", "torch") if m in sys.modules)))
+"""
+
+
+def test_an_unchanged_re_ingest_in_a_fresh_process_opens_neither_chroma_nor_the_embedder(small_corpus, fresh_settings, embeddings):
+    """Nothing changed, so nothing is imported that would write: the reason it takes well under a second."""
+    ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    run = subprocess.run([sys.executable, "-c", REINGEST, str(small_corpus), "--db", str(fresh_settings.db_dir), "--quiet"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    summary, loaded = run.stdout.rsplit("LOADED ", 1)
+    assert "2 unchanged" in summary and "(0 embedded)" in summary, run.stderr
+    assert json.loads(loaded) == []
+    (small_corpus / "nato-role-in-global-security.txt").write_text("A new first line about NATO.\n\n" + (small_corpus / "nato-role-in-global-security.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", REINGEST, str(small_corpus), "--db", str(fresh_settings.db_dir), "--quiet"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    summary, loaded = run.stdout.rsplit("LOADED ", 1)
+    assert "1 updated" in summary and "chromadb" in json.loads(loaded), run.stderr  # a change is written as before
+
+
+def test_an_unchanged_re_ingest_still_checks_a_changed_embedder_runtime(small_corpus, fresh_settings, embeddings):
+    """The manifest records the runtime: one whose vectors may not be mixed with the index's is refused, as before."""
+    ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
+    int8 = load_settings(db_dir=fresh_settings.db_dir, embedder_runtime="onnx-int8")
+    with pytest.raises(EmbedderMismatch, match="holds fp32 vectors"):
+        ingest([small_corpus], int8, progress=False)
+    assert ingest([small_corpus], load_settings(db_dir=fresh_settings.db_dir, embedder_runtime="torch"), progress=False).unchanged  # fp32 either way
+
+
 def test_changed_document_replaces_only_its_changed_chunks(small_corpus, fresh_settings, embeddings):
     ingest([small_corpus], fresh_settings, embeddings=embeddings, progress=False)
     before = _ids(fresh_settings)

@@ -40,6 +40,7 @@ class Manifest(BaseModel):
     chunk_size: int | None = None
     chunk_overlap: int | None = None
     embedding_model: str = ""
+    embedder_runtime: str = ""  # the settings' runtime at that ingest ("": not recorded)
     documents: dict[str, ManifestEntry] = Field(default_factory=dict)
 
     def chunk_ids(self) -> set[str]:
