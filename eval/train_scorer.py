@@ -106,11 +106,16 @@ def train(args) -> int:
     firsts, seconds = zip(*(pair(q, s, c) for q, s, c, _ in rows))
     encoded = tokenizer(list(firsts), list(seconds), truncation="only_second", max_length=MAX_TOKENS)
     lengths = [len(ids) for ids in encoded["input_ids"]]
-    labels = torch.tensor([r[3] for r in rows], dtype=torch.float32)
+    if args.teacher:  # distillation: the teacher's logits are the targets, so the student learns its choices, not only the labels
+        labels = torch.from_numpy(teacher_logits(Path(args.teacher), list(zip(firsts, seconds))))
+        print(f"teacher's logits for {len(labels)} pairs, {(time.time() - began) / 60:.1f} min", file=sys.stderr, flush=True)
+        loss_fn: torch.nn.Module = torch.nn.MSELoss()
+    else:
+        labels = torch.tensor([r[3] for r in rows], dtype=torch.float32)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
     plan = batches(lengths, args.batch, random.Random(args.seed))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     schedule = get_linear_schedule_with_warmup(optimizer, int(0.06 * len(plan)), len(plan))
-    loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
     out = Path(args.out)
     running = 0.0
@@ -134,7 +139,7 @@ def train(args) -> int:
     save(model, tokenizer, out, {})
     calibration = calibrate(out, cases)
     card = counts | {"seed": args.seed, "lr": args.lr, "batch": args.batch, "steps": len(plan), "threads": args.threads, "training_minutes": round(training_minutes, 1), "max_tokens": MAX_TOKENS,
-                     "base_model": base_description(args.base, kept)}
+                     "base_model": base_description(args.base, kept), "loss": loss_description(args.teacher)}
     (out / "calibration.json").write_text(json.dumps(calibration | {"training": card}, indent=1) + "\n", encoding="utf-8")
     write_card(out, calibration, card)
     print(json.dumps(calibration, indent=1))
@@ -161,7 +166,7 @@ answer's choice, the refusal and the passage order.
     sentence holds replaced by another of the same shape from the same article, paired with the
     answer sentence (label 0).
   SQuAD dev and `eval/questions.jsonl` were never read by training or calibration.
-- **Recipe:** binary cross-entropy, AdamW lr {lr}, weight decay 0.01, 6% linear warm-up then linear
+- **Recipe:** {loss}, AdamW lr {lr}, weight decay 0.01, 6% linear warm-up then linear
   decay, batch {batch}, one pass ({steps} steps; {trained_steps}), length-bucketed batches, gradient
   clipping 1.0, {threads} CPU threads; {training_minutes} minutes on a 2-core CPU, data building included, with other work sharing the cores. Weights saved in fp16.
 - **Reproduce:** `python -m eval train-scorer` (defaults as above; `--help` lists them).
@@ -189,7 +194,7 @@ def write_card(folder: Path, calibration: dict, card: dict) -> None:
     """The model card, README.md, from the run's own counts and calibration."""
     done = f"the first {card['trained_steps']} of them, a checkpoint" if card.get("trained_steps") else "all of them"
     after = f"; after the draw's first {card['skipped']:,}, which the base read" if card.get("skipped") else ""
-    text = CARD.format(**{"base_model": base_description()} | card | calibration | {"trained_steps": done, "after": after})
+    text = CARD.format(**{"base_model": base_description(), "loss": loss_description()} | card | calibration | {"trained_steps": done, "after": after})
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 
@@ -274,6 +279,20 @@ def base_description(base: str | None = None, kept: list[int] | None = None) -> 
     return where + (f"; {len(kept)} of its transformer layers kept ({', '.join(map(str, kept))})" if kept else "")
 
 
+def loss_description(teacher: str | None = None) -> str:
+    """The card's loss for a run with or without `--teacher`."""
+    if not teacher:
+        return "binary cross-entropy"
+    return f"distilled: mean squared error to the logits of the teacher `{Path(teacher).name}` (fp32, ONNX Runtime) on the same pairs, in place of their labels"
+
+
+def teacher_logits(folder: Path, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """The logits of the cross-encoder in `folder` for text pairs, run as the answer path runs it (fp32 ONNX Runtime)."""
+    from assistant.answer.scorer import OnnxScorer
+
+    return OnnxScorer(folder).logits(pairs).reshape(-1)
+
+
 def split_arguments(parser) -> None:
     """The data and the article split, shared by every command that must see the held-out articles
     as `train-scorer` saw them (`cosine-weight` too)."""
@@ -311,4 +330,5 @@ def add_arguments(parser) -> None:
     parser.add_argument("--minutes", type=float, help="with --calibrate-only: the training time to record in the card")
     parser.add_argument("--base", metavar="FOLDER", help="start from this model folder (default: the packaged all-MiniLM-L6-v2), e.g. the shipped scorer for a smaller student")
     parser.add_argument("--layers", type=int, help="keep this many of the base's transformer layers, evenly spread (default: all): a smaller, faster scorer")
+    parser.add_argument("--teacher", metavar="FOLDER", help="distil: learn this cross-encoder's logits (mean squared error) instead of the labels, e.g. the shipped scorer for a smaller --layers student")
     parser.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints beside --out (0: none)")

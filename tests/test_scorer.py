@@ -263,6 +263,40 @@ def test_train_scorer_trains_calibrates_and_writes_a_loadable_model_with_its_car
     assert probabilities.shape == (1,) and 0.0 <= float(probabilities[0]) <= 1.0
 
 
+def test_the_onnx_scorer_gives_raw_logits_in_the_pairs_order_whose_sigmoid_is_its_probability(tmp_path):
+    """The logits a student is distilled to: the same model call, before the sigmoid, in the order given."""
+    from assistant.answer.scorer import OnnxScorer
+
+    question = "What did the Berlin Plus agreement allow the EU to do?"
+    candidates = [(BERLIN_TOPIC, "NATO and the EU"), ("Short.", "word " * 300), (BERLIN_ANSWER, BERLIN_TOPIC)]
+    onnx = OnnxScorer(SHIPPED, cache=tmp_path)
+    logits = onnx.logits([pair(question, s, c) for s, c in candidates]).reshape(-1)
+    assert np.allclose(1 / (1 + np.exp(-logits)), onnx.probabilities(question, candidates), atol=1e-6)
+    backwards = onnx.logits([pair(question, s, c) for s, c in candidates[::-1]]).reshape(-1)
+    assert np.allclose(backwards, logits[::-1], atol=1e-5) and len(set(np.round(logits, 3))) == 3
+    assert onnx.logits([]).shape == (0,)
+
+
+@pytest.mark.slow
+def test_train_scorer_distils_a_student_from_a_teacher_and_says_so_in_its_card(tmp_path):
+    """`--teacher`: the student learns the teacher's logits (mean squared error), here a 2-layer
+    student of the shipped scorer on a handful of SQuAD train questions (never dev)."""
+    import subprocess
+    import sys
+
+    from assistant.core.settings import REPO_ROOT
+
+    out = tmp_path / "student"
+    command = ["train-scorer", "--base", str(SHIPPED), "--layers", "2", "--teacher", str(SHIPPED), "--questions", "16", "--calibration-questions", "6", "--checkpoint-every", "0", "--out", str(out)]
+    run = subprocess.run([sys.executable, "-m", "eval", *command], capture_output=True, text=True, cwd=REPO_ROOT, timeout=900, env=__import__("os").environ | {"ASSISTANT_CACHE_DIR": str(tmp_path / "cache")})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "teacher's logits for" in run.stderr
+    card = (out / "README.md").read_text()
+    assert "distilled: mean squared error to the logits of the teacher `answer-scorer`" in card and "2 of its transformer layers kept (0, 3)" in card
+    assert "distilled" in calibration(out)["training"]["loss"]
+    assert get_scorer(str(out)).probabilities("When was NATO founded?", [("NATO was founded in 1949.", "History")]).shape == (1,)
+
+
 def test_training_without_the_squad_folder_names_the_fix(tmp_path):
     from assistant.core.errors import BadInputFile
     from eval.scorer_data import load

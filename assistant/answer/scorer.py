@@ -97,15 +97,22 @@ class OnnxScorer:
         self.tokenizer.enable_padding()
 
     def probabilities(self, question: str, candidates: Sequence[tuple[str, str]]) -> np.ndarray:
-        if not candidates:
+        return _probabilities(self.logits([pair(question, sentence, context) for sentence, context in candidates]))
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The model's raw outputs for text pairs made by `pair`, in their order (run in batches of
+        similar length). A teacher's targets when a student is distilled from it."""
+        if not pairs:
             return np.zeros(0, dtype=np.float32)
-        pairs = [pair(question, sentence, context) for sentence, context in candidates]
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][1]))
         logits = []
         for begin in range(0, len(order), BATCH):
             encoded = self.tokenizer.encode_batch([pairs[i] for i in order[begin : begin + BATCH]])
             logits.append(run_encoded(self.session, encoded))
-        return _in_order(_probabilities(np.concatenate(logits).astype(np.float32)), order)
+        done = np.concatenate(logits).astype(np.float32)
+        out = np.empty_like(done)
+        out[order] = done
+        return out
 
 
 def export_onnx(folder: Path, cache: Path | None = None, int8: bool = False) -> Path:
