@@ -107,11 +107,11 @@ def train(args) -> int:
     encoded = tokenizer(list(firsts), list(seconds), truncation="only_second", max_length=MAX_TOKENS)
     lengths = [len(ids) for ids in encoded["input_ids"]]
     if args.teacher:  # distillation: the teacher's logits are the targets, so the student learns its choices, not only the labels
-        labels = torch.from_numpy(teacher_logits(Path(args.teacher), list(zip(firsts, seconds))))
-        print(f"teacher's logits for {len(labels)} pairs, {(time.time() - began) / 60:.1f} min", file=sys.stderr, flush=True)
+        targets = torch.from_numpy(teacher_logits(Path(args.teacher), list(zip(firsts, seconds))))
+        print(f"teacher's logits for {len(targets)} pairs, {(time.time() - began) / 60:.1f} min", file=sys.stderr, flush=True)
         loss_fn: torch.nn.Module = torch.nn.MSELoss()
     else:
-        labels = torch.tensor([r[3] for r in rows], dtype=torch.float32)
+        targets = torch.tensor([r[3] for r in rows], dtype=torch.float32)  # the labels
         loss_fn = torch.nn.BCEWithLogitsLoss()
     plan = batches(lengths, args.batch, random.Random(args.seed))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -122,7 +122,7 @@ def train(args) -> int:
     for step, batch in enumerate(plan, start=1):
         features = tokenizer.pad({k: [encoded[k][i] for i in batch] for k in encoded.keys()}, return_tensors="pt")
         logits = model(**features).logits.squeeze(-1)
-        loss = loss_fn(logits, labels[batch])
+        loss = loss_fn(logits, targets[batch])
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
@@ -24,6 +26,10 @@ from assistant.index.keyword import saved_build_id
 from assistant.index.manifest import Manifest, ManifestEntry, read_manifest
 from ingest.load import Failure, SourceFile, discover, read_text
 from ingest.parse import parse_document
+from ingest.split import chunk_document, make_splitter
+
+if TYPE_CHECKING:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 
 @dataclass
@@ -106,7 +112,7 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
     report = IngestReport(failures=failures)
     known = None if reset else read_manifest(settings)
     entries: dict[str, ManifestEntry] = dict(known.documents) if known else {}
-    splitter = _Splitter(settings.chunk_size, settings.chunk_overlap)
+    splitter = partial(make_splitter, settings.chunk_size, settings.chunk_overlap)  # made when a document changed
     fresh: list[Chunk] = []
     stale: list[str] = []
     texts: dict[str, str] = {}  # content hash -> text, for the documents that changed
@@ -129,7 +135,9 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
             stale.extend(entries.pop(source).chunk_ids)
             report.removed.append(source)
     manifest = Manifest(**settings.chunker_config(), embedding_model=settings.embedding_model, embedder_runtime=settings.embedder_runtime, documents=entries)
-    if not reset and manifest == known and not (fresh or stale or texts) and _index_in_place(settings):
+    # Equal only when no document was added, changed or removed and nothing was reset (an entry
+    # written anew carries its own time), so there is nothing to embed, delete or keep.
+    if manifest == known and _index_in_place(settings):
         report.chunks = len(manifest.chunk_ids())  # nothing to write: Chroma and the embedder are not even imported
     else:
         from assistant.index.embedder import Embedder
@@ -148,20 +156,7 @@ def _index_in_place(settings: Settings) -> bool:
     return not settings.chroma_host and (settings.db_dir / "chroma.sqlite3").is_file() and saved_build_id(settings.keyword_dir) is not None
 
 
-class _Splitter:
-    """The chunk splitter, made on first use: an unchanged document needs none (nor LangChain's import)."""
-
-    def __init__(self, chunk_size: int, chunk_overlap: int):
-        self.size, self.overlap, self._made = chunk_size, chunk_overlap, None
-
-    def chunks(self, source: str, text: str, parsed) -> list[Chunk]:
-        from ingest.split import chunk_document, make_splitter
-
-        self._made = self._made or make_splitter(self.size, self.overlap)
-        return chunk_document(source, text, parsed, self._made)
-
-
-def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitter: _Splitter, report: IngestReport) -> tuple[ManifestEntry, list[Chunk]] | None:
+def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitter: Callable[[], RecursiveCharacterTextSplitter], report: IngestReport) -> tuple[ManifestEntry, list[Chunk]] | None:
     """The new manifest entry of a changed document and its chunks; None when it is unchanged (or empty)."""
     text = document.text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -169,7 +164,7 @@ def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitt
         report.unchanged.append(document.source)
         return None
     parsed = parse_document(text, fallback_title=document.title)
-    chunks = splitter.chunks(document.source, text, parsed)
+    chunks = chunk_document(document.source, text, parsed, splitter())
     if not chunks:
         report.failures.append(Failure(document.source, "no content left after removing boilerplate"))
         return None

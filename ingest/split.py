@@ -7,16 +7,24 @@ recursive splitter packs whole paragraphs, then whole sentences, up to `chunk_si
 from __future__ import annotations
 
 import hashlib
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from assistant.core.text import SENTENCE_BOUNDARY
 from assistant.core.types import Chunk
 from ingest.parse import Paragraph, ParsedDocument
 
+if TYPE_CHECKING:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+
+@lru_cache(maxsize=8)
 def make_splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSplitter:
-    """Paragraph breaks first, then line breaks, then sentence ends; never inside a sentence."""
+    """Paragraph breaks first, then line breaks, then sentence ends; never inside a sentence.
+    Made once per size (it keeps no state between texts), and LangChain is imported only then:
+    an ingest that finds nothing changed never needs it."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     return RecursiveCharacterTextSplitter(
         separators=[r"\n\s*\n", r"\n", SENTENCE_BOUNDARY],
         is_separator_regex=True,

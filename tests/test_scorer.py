@@ -281,6 +281,7 @@ def test_the_onnx_scorer_gives_raw_logits_in_the_pairs_order_whose_sigmoid_is_it
 def test_train_scorer_distils_a_student_from_a_teacher_and_says_so_in_its_card(tmp_path):
     """`--teacher`: the student learns the teacher's logits (mean squared error), here a 2-layer
     student of the shipped scorer on a handful of SQuAD train questions (never dev)."""
+    import os
     import subprocess
     import sys
 
@@ -288,7 +289,7 @@ def test_train_scorer_distils_a_student_from_a_teacher_and_says_so_in_its_card(t
 
     out = tmp_path / "student"
     command = ["train-scorer", "--base", str(SHIPPED), "--layers", "2", "--teacher", str(SHIPPED), "--questions", "16", "--calibration-questions", "6", "--checkpoint-every", "0", "--out", str(out)]
-    run = subprocess.run([sys.executable, "-m", "eval", *command], capture_output=True, text=True, cwd=REPO_ROOT, timeout=900, env=__import__("os").environ | {"ASSISTANT_CACHE_DIR": str(tmp_path / "cache")})
+    run = subprocess.run([sys.executable, "-m", "eval", *command], capture_output=True, text=True, cwd=REPO_ROOT, timeout=900, env=os.environ | {"ASSISTANT_CACHE_DIR": str(tmp_path / "cache")})
     assert run.returncode == 0, run.stderr[-2000:]
     assert "teacher's logits for" in run.stderr
     card = (out / "README.md").read_text()

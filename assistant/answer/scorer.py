@@ -109,10 +109,7 @@ class OnnxScorer:
         for begin in range(0, len(order), BATCH):
             encoded = self.tokenizer.encode_batch([pairs[i] for i in order[begin : begin + BATCH]])
             logits.append(run_encoded(self.session, encoded))
-        done = np.concatenate(logits).astype(np.float32)
-        out = np.empty_like(done)
-        out[order] = done
-        return out
+        return _in_order(np.concatenate(logits).astype(np.float32), order)
 
 
 def export_onnx(folder: Path, cache: Path | None = None, int8: bool = False) -> Path:
@@ -138,8 +135,8 @@ def _probabilities(logits: np.ndarray) -> np.ndarray:
 
 
 def _in_order(values: np.ndarray, order: list[int]) -> np.ndarray:
-    """`values`, computed in `order`, put back in the candidates' order."""
-    out = np.empty(len(order), dtype=np.float32)
+    """`values` (one row each), computed in `order`, put back in the candidates' order."""
+    out = np.empty_like(values, dtype=np.float32)
     out[order] = values
     return out
 
