@@ -122,6 +122,15 @@ def test_follow_up_is_condensed_and_answered(pipeline):
     assert "1949" in answer.answer and not answer.refused
 
 
+def test_a_follow_up_pointing_at_the_previous_answer_finds_what_it_named(pipeline):
+    first = pipeline.answer("Which force did NATO lead in Afghanistan?")
+    assert "ISAF" in first.answer
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}]
+    answer = pipeline.answer("What did that force do there?", history=history)
+    assert "ISAF" in answer.standalone_question and not answer.refused
+    assert "nation-building" in answer.answer
+
+
 @pytest.mark.parametrize(
     "question, history, expected",
     [
@@ -142,6 +151,18 @@ def test_follow_up_is_condensed_and_answered(pipeline):
         ("And the challenges?", [{"role": "user", "content": "What role does NATO play in crisis management?"}], "And the challenges? (following up on: What role does NATO play in crisis management?)"),
         ("And why does it matter to the EU?", [{"role": "user", "content": "What is NATO?"}], "And why does NATO matter to the EU?"),
         ("Why did NATO intervene in Kosovo?", [{"role": "user", "content": "What is the EU?"}], "Why did NATO intervene in Kosovo?"),
+        # "they" for the plural noun a "Which…" question asked about, when it names no two things
+        ("Do they ever conflict?", [{"role": "user", "content": "Which guiding principles shape alliances?"}], "Do guiding principles ever conflict?"),
+        # a follow-up that only points back ("that operation") borrows the names the previous answer added
+        ("What did that operation achieve?", [{"role": "user", "content": "Which operation did NATO run in Libya?"},
+                                              {"role": "assistant", "content": "NATO ran Operation Unified Protector in Libya. [1] It ended in 2011. [2]"}],
+         "What did that operation achieve? (following up on: Which operation did NATO run in Libya? Operation Unified Protector)"),
+        ("What did that operation achieve?", [{"role": "user", "content": "Which operation did NATO run in Libya?"}, {"role": "assistant", "content": REFUSAL}],
+         "What did that operation achieve? (following up on: Which operation did NATO run in Libya?)"),
+        # one with words of its own borrows only the conversation's subject, not the previous question's words
+        ("And why do the sanctions matter so much?", [{"role": "user", "content": "How did NATO respond to Russia's annexation of Crimea?"},
+                                                      {"role": "user", "content": "Can you say more?"}],
+         "And why do the sanctions matter so much? (following up on: NATO, Russia)"),
     ],
 )
 def test_condense(question, history, expected):

@@ -1,7 +1,9 @@
 """Turn a follow-up question into one that stands alone, using the conversation so far.
 
 Without a language model, a question that leans on the history (a pronoun, "what about",
-or too few words of its own) borrows the subject of the previous user question.
+or too few words of its own) borrows the subject of the previous user question; one that
+only points back ("that mission") also borrows the names the previous answer added; one
+that says what it asks in words of its own borrows only the conversation's names.
 
 >>> condense("When was it founded?", [{"role": "user", "content": "What is NATO?"}])
 'When was NATO founded?'
@@ -9,6 +11,11 @@ or too few words of its own) borrows the subject of the previous user question.
 'And the challenges? (following up on: How do allies view cyber defense?)'
 >>> condense("What about the EU's?", [{"role": "user", "content": "What are NATO's core strategic pillars?"}])
 "What are the EU's core strategic pillars?"
+>>> condense("What did that mission do there?", [{"role": "user", "content": "Which force did NATO lead in Afghanistan?"},
+...                                               {"role": "assistant", "content": "NATO led ISAF in Afghanistan. [1]"}])
+'What did that mission do there? (following up on: Which force did NATO lead in Afghanistan? ISAF)'
+>>> condense("And why does enlargement cause friction?", [{"role": "user", "content": "What is NATO?"}, {"role": "user", "content": "Can you say more?"}])
+'And why does enlargement cause friction? (following up on: NATO)'
 >>> condense("What is NATO?", [])
 'What is NATO?'
 """
@@ -16,6 +23,8 @@ or too few words of its own) borrows the subject of the previous user question.
 from __future__ import annotations
 
 import re
+
+from assistant.core.prompts import REFUSAL
 
 _DEPENDENT = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|he|she|him|her|his|there|then|former|latter|same|such)\b"
@@ -25,12 +34,18 @@ _DEPENDENT = re.compile(
 _CONTENT_WORD = re.compile(r"[A-Za-z][\w’'-]{3,}")
 _QUESTION_WORDS = {"what", "when", "where", "which", "who", "whom", "whose", "why", "how", "does", "did", "were", "was", "is", "are", "about", "also", "tell", "more"}
 MIN_OWN_WORDS = 2
+FULL_QUESTION_WORDS = 3  # a follow-up with this many words of its own says what it asks; it needs only the subject
+MAX_NAMES = 2  # borrowed from the conversation: its subject, or what the previous answer named
+
+
+def own_words(question: str) -> list[str]:
+    """The words that carry the question's own content: not question words, not words pointing back."""
+    return [w for w in _CONTENT_WORD.findall(question) if w.lower() not in _QUESTION_WORDS and not _DEPENDENT.fullmatch(w)]
 
 
 def needs_history(question: str) -> bool:
     """True when the question cannot be understood without the conversation."""
-    own = [w for w in _CONTENT_WORD.findall(question) if w.lower() not in _QUESTION_WORDS]
-    return bool(_DEPENDENT.search(question)) or len(own) < MIN_OWN_WORDS
+    return bool(_DEPENDENT.search(question)) or len(own_words(question)) < MIN_OWN_WORDS
 
 
 def condense(question: str, history: list[dict]) -> str:
@@ -44,13 +59,27 @@ def condense(question: str, history: list[dict]) -> str:
     if asked_instead:
         return asked_instead
     pronoun = PRONOUN.search(question)
+    if pronoun and (stands_for := referent(pronoun.group(0), topic)):
+        return PRONOUN.sub(lambda m: with_owner(m.group(0), stands_for), question, count=1)
+    if not pronoun and len(own_words(question)) >= FULL_QUESTION_WORDS:
+        subject = next((names for names in map(entities, reversed(previous)) if names), [])
+        if subject:
+            return f"{question} (following up on: {', '.join(subject[:MAX_NAMES])})"
+    added = ", ".join(answer_names(_last_answer(history), topic)) if not pronoun else ""
+    return f"{question} (following up on: {topic}{' ' + added if added else ''})"
+
+
+def referent(pronoun: str, topic: str) -> str:
+    """What `pronoun` stands for in `topic`: its subject (its first name), two names for "they", or
+    else the plural noun a "Which…" question asked about; "" when none is likely.
+
+    >>> referent("it", "What is NATO?"), referent("they", "Why does the EU rely on NATO?"), referent("they", "What is NATO?")
+    ('NATO', 'the EU and NATO', '')
+    """
     names = entities(topic)
-    if pronoun and names:
-        plural = pronoun.group(0).lower() in _PLURAL
-        if not plural or len(names) > 1:  # "they" needs two names; one is likely not its referent
-            entity = " and ".join(names[:2]) if plural else names[0]
-            return PRONOUN.sub(lambda m: with_owner(m.group(0), entity), question, count=1)
-    return f"{question} (following up on: {topic})"
+    if pronoun.lower() not in _PLURAL:
+        return names[0] if names else ""
+    return " and ".join(names[:2]) if len(names) > 1 else plural_subject(topic)  # one name is likely not the referent of "they"
 
 
 PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.IGNORECASE)
@@ -107,6 +136,69 @@ def instead(question: str, topic: str) -> str:
 def with_owner(pronoun: str, entity: str) -> str:
     """What replaces `pronoun`: `entity`, or its possessive for "its"/"their"."""
     return f"{entity}’s" if pronoun.lower() in ("its", "their") else entity
+
+
+# "Which international norms guide…?": what the question asks about is its first words after the wh-word,
+# up to a plural noun, when no verb comes between.
+_PLURAL_SUBJECT = re.compile(r"^\s*(?:which|what)\s+(?P<subject>(?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*[^s\W]s)\b(?!\s*\?)", re.IGNORECASE)
+
+
+def plural_subject(question: str) -> str:
+    """The plural noun phrase a "Which…"/"What…" question asks about, or "".
+
+    >>> plural_subject("Which international norms guide security alliances?"), plural_subject("What challenges does NATO face?")
+    ('international norms', 'challenges')
+    >>> plural_subject("What are NATO's core strategic pillars?"), plural_subject("What does NATO do?")
+    ('', '')
+    """
+    match = _PLURAL_SUBJECT.match(question)
+    if not match or any(re.fullmatch(_AUXILIARY, w, re.IGNORECASE) for w in match.group("subject").split()):
+        return ""
+    return match.group("subject")
+
+
+_AUXILIARY = r"is|are|was|were|does|do|did|has|have|had|can|could|will|would|should|its|this|these|those"
+
+
+def answer_names(answer: str, topic: str) -> list[str]:
+    """The names the first sentence of the previous answer adds to its question (at most two).
+
+    >>> answer_names("NATO led ISAF, the International Security Assistance Force, in Afghanistan. [1]", "Which force did NATO lead in Afghanistan?")
+    ['ISAF', 'the International Security Assistance Force']
+    >>> answer_names("It is NATO's Partnership for Peace in Europe. It began in 1994.", "Which programme does NATO run for Europe?")
+    ["NATO's Partnership for Peace"]
+    """
+    if not answer or answer.strip() == REFUSAL:
+        return []
+    first = re.split(r"(?<=[.!?])\s+", _MARKER.sub("", answer).strip(), maxsplit=1)[0]
+    new = [_without(n, topic) for n in entities(first)]
+    return [n for n in new if n and not _names(n, topic)][:MAX_NAMES]
+
+
+def _without(name: str, topic: str) -> str:
+    """`name` less the names at its ends that `topic` holds: "ISAF in Afghanistan" after Afghanistan is "ISAF"."""
+    parts = _CONNECTED.split(name)  # names and the words joining them, alternately
+    while parts and _names(parts[0], topic):
+        parts = parts[2:]
+    while parts and _names(parts[-1], topic):
+        parts = parts[:-2]
+    return "".join(parts)
+
+
+_CONNECTED = re.compile(r"(\s+(?:of|for|and|on|in)\s+)")  # "ISAF in Afghanistan": two names, one of them the topic's
+
+
+def _names(name: str, text: str) -> bool:
+    """True when `text` holds `name` (without a leading "the") as words."""
+    return bool(re.search(rf"(?<!\w){re.escape(name.removeprefix('the '))}(?!\w)", text, re.IGNORECASE))
+
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def _last_answer(history: list[dict]) -> str:
+    """The latest assistant message of the conversation, or ""."""
+    return next((m.get("content", "") for m in reversed(history) if m.get("role") == "assistant"), "")
 
 
 def _topic(questions: list[str]) -> str:
