@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from assistant.answer.answer_type import expected_type, expressions, holds
+from assistant.answer.answer_type import asked_for, expected_type, expressions, holds
 from assistant.answer.backends import get_backend
 from assistant.answer.backends.extractive import ExtractiveBackend, choose, typed_lead
 from assistant.answer.evidence import ScoredSentence
@@ -24,8 +24,9 @@ from assistant.core.settings import load_settings
     ("Who leads the alliance?", "person"),
     ("By whom was the treaty drafted?", "person"),
     ("Where is NATO's headquarters?", "place"),
-    ("Which city hosts the headquarters?", "place"),
-    ("In which country did the summit take place?", "place"),
+    ("Which city hosts the headquarters?", "named place"),
+    ("In which country did the summit take place?", "named place"),
+    ("Which region hosts the battlegroups?", "place"),
     ("What happened when the Cold War ended?", None),  # a relative "when" asks for no date
     ("What did the Berlin Plus agreement allow the EU to do?", None),
     ("Why did NATO intervene in Kosovo?", None),
@@ -45,6 +46,11 @@ def test_the_type_a_question_asks_for(question, kind):
     ("person", "The alliance is led by Jens Stoltenberg.", ["Jens", "Stoltenberg"]),
     ("person", "However, it was led by him.", []),  # a capitalised opener is no name
     ("place", "In 1967 the headquarters moved to Brussels.", ["Brussels"]),
+    # a city or country GeoNames knows, or a name after "in", "from"…; a continent or a compass region is neither
+    ("named place", "In Colombia, the Kingdom of Portugal and St. John's agreed.", ["Colombia", "Portugal", "St. John's"]),
+    ("named place", "The battlegroups deploy in Eastern Europe, close to Asia.", []),
+    ("named place", "The alliance works with the European Union and the OSCE.", []),
+    ("named place", "The centre opened in Tallinn, far from Ruritania.", ["Tallinn", "Ruritania"]),
 ])
 def test_the_expressions_of_a_type_in_a_sentence(kind, sentence, found):
     assert expressions(kind, sentence) == found
@@ -63,8 +69,31 @@ def test_a_sentence_holds_an_expression_the_question_does_not(kind, sentence, qu
 
 
 def test_an_unknown_type_is_an_error_naming_the_valid_ones():
-    with pytest.raises(ValueError, match="date, number, person, place"):
+    with pytest.raises(ValueError, match="date, number, person, place, named place"):
         expressions("colour", "A red flag.")
+
+
+@pytest.mark.parametrize(("question", "sentences", "asked"), [
+    ("In which city is NATO headquartered?", ["NATO works with the European Union.", "Its forces deploy in Eastern Europe."], "a city"),
+    ("In which city is NATO headquartered?", ["NATO works with the European Union.", "NATO moved to Brussels in 1967."], ""),
+    ("Which countries host the battlegroups?", ["The battlegroups deploy across Eastern Europe."], "a country"),
+    ("Which countries host the battlegroups?", ["Battlegroups are based in Estonia and Poland."], ""),
+    ("When was NATO founded?", ["NATO was founded as an alliance."], ""),  # a date question is never refused for want of a date
+])
+def test_a_city_or_country_question_is_unanswered_when_no_close_sentence_names_one(question, sentences, asked):
+    assert asked_for(question, sentences) == asked
+
+
+def test_the_pipeline_refuses_a_city_question_its_passages_name_no_city_for_and_says_so(pipeline):
+    refused = pipeline.answer("In which city is the NATO Cooperative Cyber Defence Centre of Excellence based?")
+    assert refused.refused and refused.unanswered_kind == "a city" and refused.to_dict()["unanswered_kind"] == "a city"
+    relaxed = dataclasses.replace(pipeline, settings=pipeline.settings.model_copy(update={"answer_type_check": False}))
+    assert not relaxed.answer("In which city is the NATO Cooperative Cyber Defence Centre of Excellence based?").refused  # as before the check
+
+
+def test_the_pipeline_answers_a_country_question_its_passages_name_the_country_for(pipeline):
+    answer = pipeline.answer("Which country annexed Crimea in 2014?")
+    assert not answer.refused and "Russia" in answer.answer and answer.unanswered_kind == ""
 
 
 def _sentence(text: str, probability: float, start: int = 0) -> ScoredSentence:

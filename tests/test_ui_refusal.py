@@ -73,6 +73,7 @@ def test_a_filter_is_not_blamed_when_all_documents_refuse_too(holder):
         ("How many participating states does the OSCE have?", "missing"),
         ("What is the capital of Peru?", "unknown"),  # no document mentions Peru
         ("How many troops took part in the Steadfast Defender exercise?", "missing"),
+        ("Which city hosts NATO's integrated military command?", "unnamed"),  # the passages about it name no city
     ],
 )
 def test_each_refusal_says_why(holder, question, kind):
@@ -85,6 +86,12 @@ def test_an_overview_the_filter_leaves_nothing_for_says_so_and_lists_the_documen
     assert (turn.why.kind, turn.why.searched, turn.why.total) == ("summary", (), 5)
     assert sorted(turn.why.titles) == sorted(entry.title for entry in pipeline.index.documents().values())
     assert "Your document filter keeps none of the documents" in turn.reply_html(0) and "not supported" not in turn.reply_html(0)
+
+
+def test_a_city_no_passage_names_is_said_plainly(holder):
+    turn = refusal_of(holder, "Which city hosts NATO's integrated military command?")
+    assert turn.why.names == ("a city",) and "The question asks for a city, and the passages closest to it name none." in turn.reply_html(0)
+    assert said(turn.why) == "Why: the question asks for a city, and the passages closest to it name none."
 
 
 def test_a_missing_fact_shows_the_two_closest_passages(holder):

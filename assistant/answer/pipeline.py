@@ -12,6 +12,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from assistant.answer import cite, decompose, markers, overview
+from assistant.answer.answer_type import TYPED_FLOOR, asked_for
 from assistant.answer.backends import AnswerBackend, get_backend
 from assistant.answer.evidence import learned_ranking, merge_parts, score_sentences
 from assistant.answer.framing import about_content
@@ -73,6 +74,13 @@ class Pipeline:
         """The names `question` asks about that no passage contains (refused: `assistant.answer.names`)."""
         return unknown_names(question, self.index.keyword) if self.settings.refuse_unknown_names else []
 
+    def unanswered_kind(self, question: str, evidence: list) -> str:
+        """What `question` asks for ("a city") when no sentence that could lead its answer names one
+        (`assistant.answer.answer_type.asked_for`; refused), else ""."""
+        if not self.settings.answer_type_check or not evidence or len(decompose.parts(question)) > 1:
+            return ""
+        return asked_for(question, [x.text for x in evidence if x.score >= TYPED_FLOOR * evidence[0].score])
+
     def backend(self, name: str | None = None) -> AnswerBackend:
         name = name or self.settings.backend
         if name not in self._backends:
@@ -101,8 +109,8 @@ class Pipeline:
             standalone = overview.as_question(standalone)
         passages, evidence, strength = self._evidence(standalone, k or self.settings.top_k, sources, clock)
         missing = self.unknown_names(standalone)
-        reply = _Reply(question, standalone, tuple(passages), strength, tuple(missing))
-        if strength < self.refusal_threshold or about_unknown(standalone, missing):
+        reply = _Reply(question, standalone, tuple(passages), strength, tuple(missing), self.unanswered_kind(standalone, evidence))
+        if strength < self.refusal_threshold or about_unknown(standalone, missing) or reply.unanswered_kind:
             yield REFUSAL
             yield reply.refusal(clock, chosen.name)
             return
@@ -213,10 +221,11 @@ class _Reply:
     passages: tuple[Passage, ...]
     strength: float
     unknown_names: tuple[str, ...] = ()
+    unanswered_kind: str = ""
 
     def refusal(self, clock: _Clock, backend: str, notice: str = "") -> Answer:
         return Answer(self.question, self.standalone, REFUSAL, True, (), self.passages, timings_ms=clock.done(), backend=backend, notice=notice,
-                      evidence_score=self.strength, unknown_names=self.unknown_names)
+                      evidence_score=self.strength, unknown_names=self.unknown_names, unanswered_kind=self.unanswered_kind)
 
     def checked(self, claims: list[cite.Claim], clock: _Clock, backend: str, notice: str) -> Answer:
         """The answer from verified claims; a refusal when no sentence is supported."""

@@ -2,8 +2,8 @@
 
 Checked in this order, cheapest first: the question is not in English; it asks for a summary
 or an overview that could not be given (no documents, or a filter that keeps none); a document filter left out the documents that answer it (the same question
-over all documents is answered); it asks about a name the documents never mention; otherwise
-the fact is not in the documents.
+over all documents is answered); it asks about a name the documents never mention; it asks
+for a city or a country and the closest passages name none; otherwise the fact is not in the documents.
 
 >>> looks_non_english("Wann wurde die NATO gegründet?"), looks_non_english("When was NATO established?")
 (True, False)
@@ -43,14 +43,14 @@ CLOSEST = 2  # passages shown when the fact is missing
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an answer was refused (`kind`: language, summary, filter, unknown or missing) and what to show with it."""
+    """Why an answer was refused (`kind`: language, summary, filter, unknown, unnamed or missing) and what to show with it."""
 
     kind: str
     searched: tuple[str, ...] = ()  # filter, summary: titles of the documents the filter kept (summary: all without one)
     total: int = 0  # filter, summary: how many documents there are
     titles: tuple[str, ...] = ()  # summary: every document's title; filter: the titles that answer it
     closest: tuple[Passage, ...] = ()  # unknown, missing: the closest passages searched
-    names: tuple[str, ...] = ()  # unknown: the names no document mentions
+    names: tuple[str, ...] = ()  # unknown: the names no document mentions; unnamed: what the question asks for ("a city")
 
 
 def said(why: Refusal, filter_name: str = "the document filter") -> str:
@@ -70,7 +70,18 @@ def said(why: Refusal, filter_name: str = "the document filter") -> str:
         return f"Why: {filter_name} left the answer out ({len(why.searched)} of {why.total} documents searched); over all documents it is answered."
     if why.kind == "unknown":
         return f"Why: the documents never mention {' or '.join(why.names)}."
+    if why.kind == "unnamed":
+        return f"Why: {unnamed(why.names[0])}"
     return "Why: the documents do not seem to contain this."
+
+
+def unnamed(asked_for: str) -> str:
+    """The reason for a question asking for a kind of name the closest passages do not hold.
+
+    >>> unnamed("a city")
+    'the question asks for a city, and the passages closest to it name none.'
+    """
+    return f"the question asks for {asked_for}, and the passages closest to it name none."
 
 
 def looks_non_english(text: str) -> bool:
@@ -99,6 +110,8 @@ def explain(pipeline, answer: Answer, *, history: list[dict], sources: list[str]
             return Refusal("filter", searched=tuple(documents[s] for s in kept), total=len(documents), titles=answering)
     if answer.unknown_names:
         return Refusal("unknown", closest=answer.passages[:CLOSEST], names=answer.unknown_names)
+    if answer.unanswered_kind:
+        return Refusal("unnamed", closest=answer.passages[:CLOSEST], names=(answer.unanswered_kind,))
     return Refusal("missing", closest=answer.passages[:CLOSEST])
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from assistant.app.confidence import Confidence
-from assistant.app.refusal import Refusal
+from assistant.app.refusal import Refusal, unnamed
 from assistant.core.types import Answer, Citation, Passage, Sentence
 
 CONTEXT_CHARS = 700  # most characters of paragraph shown on each side of a cited span
@@ -138,8 +138,8 @@ def refusal_html(why: Refusal, turn: int) -> str:
         return (f"<p>Your document filter left the answer out: only {len(why.searched)} of {why.total} documents were searched "
                 f"({kept}).</p><p class=\"answer-foot\">Over all documents this is answered{f' from {found}' if found else ''}: press "
                 "<b>Search all documents</b> under the question box, or empty “Only search these documents” in Settings.</p>")
-    said = (f"The documents never mention {' or '.join(esc(n) for n in why.names)}."
-            if why.kind == "unknown" else "The documents do not seem to contain this.")
+    said = (f"The documents never mention {' or '.join(esc(n) for n in why.names)}." if why.kind == "unknown"
+            else esc(unnamed(why.names[0]).capitalize()) if why.kind == "unnamed" else "The documents do not seem to contain this.")
     if not why.closest:
         return f"<p>{said}</p>"
     closest = "".join(f"<li>{answer_link(turn, i)} <b>{esc(p.chunk.title)}</b>: {esc(snippet(p.chunk.text))}</li>" for i, p in enumerate(why.closest, start=1))

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     rerank_fusion: float | None = Field(2.0, ge=0.0, description="With reranking: the reciprocal-rank-fusion constant c by which a passage's retrieval rank and its best-probability rank are fused (1/(c+rank) each; small c: the top ranks count most); unset: the probability's order alone. Set on held-out SQuAD train by `python -m eval rerank-fusion`.")
     cosine_weight: float = Field(0.5, ge=0.0, description="Weight of a sentence's cosine to the question, added to the answer scorer's probability to order the sentences the answer quotes (a second opinion that reads paraphrases); 0: the probability alone.")
     scored_sentences: int = Field(16, description="Most sentences the answer scorer reads per answer (the heuristic's best first, each followed by the next sentence).")
-    answer_type_check: bool = Field(True, description="Lead an extractive answer to a date or number question (\"When…\", \"How many…\") with a sentence holding one, when the best sentence holds none and one scoring at least half as well does (assistant.answer.answer_type).")
+    answer_type_check: bool = Field(True, description="Lead an extractive answer to a date, number or city/country question (\"When…\", \"How many…\", \"Which city…\") with a sentence holding one, when the best sentence holds none and one scoring at least half as well does; refuse a city/country question when none of those sentences names one (assistant.answer.answer_type).")
     refuse_unknown_names: bool = Field(True, description="Refuse a question about a name no indexed passage contains (\"When did Finland join NATO?\" over documents that never mention Finland), saying which.")
     max_question_chars: int = Field(2000, description="Longest question accepted.")
 

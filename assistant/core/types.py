@@ -123,6 +123,7 @@ class Answer:
     notice: str = ""
     evidence_score: float = 0.0
     unknown_names: tuple[str, ...] = ()  # names of the question no passage contains (assistant.answer.names)
+    unanswered_kind: str = ""  # refused: what the question asks for ("a city") that no passage close to it names (assistant.answer.answer_type)
     overview: int = 0  # documents this answer is an overview of (assistant.answer.overview); 0 for an answer to a question
 
     def to_dict(self) -> dict:
@@ -139,5 +140,6 @@ class Answer:
             "notice": self.notice,
             "evidence_score": round(self.evidence_score, 4),
             "unknown_names": list(self.unknown_names),
+            "unanswered_kind": self.unanswered_kind,
             "overview": self.overview,
         }
