@@ -17,7 +17,7 @@ from eval.compare import compare
 from eval.report import write_run
 from eval.run import evaluate, open_pipeline, runnable_backends
 
-IDS = ("factoid-01", "followup-01", "falsepremise-05", "unanswerable-11", "unanswerable-10")
+IDS = ("factoid-01", "followup-01", "falsepremise-05", "unanswerable-11", "unanswerable-02")  # unanswerable-02 is answered (a failing case)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -79,10 +79,10 @@ def test_run_folder_holds_report_tables_plots_and_ragas_export(report, tmp_path)
 def test_compare_lists_newly_failing_cases_first(report):
     after = copy.deepcopy(report)
     row(after, "factoid-01").update(passed=0.0, fact_recall=0.0, answer="Something else.")
-    row(after, "unanswerable-10").update(passed=1.0, refused=True)
+    row(after, "unanswerable-02").update(passed=1.0, refused=True)
     text = compare(report, after)
     failing, passing = text.index("newly failing (extractive): 1"), text.index("newly passing (extractive): 1")
-    assert failing < text.index("factoid-01 (factoid)") < passing < text.index("unanswerable-10")
+    assert failing < text.index("factoid-01 (factoid)") < passing < text.index("unanswerable-02")
 
 
 def test_check_holds_its_own_baseline_and_fails_when_a_metric_falls(report):

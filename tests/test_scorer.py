@@ -334,6 +334,16 @@ def test_the_cosine_weight_command_measures_each_weight_on_held_out_training_que
     assert out.startswith("8 held-out SQuAD train questions") and "| 0 | " in out and "| 0.5 | " in out
 
 
+def test_the_answer_type_command_answers_city_and_country_questions_with_the_check_on_and_off(capsys):
+    """`python -m eval answer-type` end to end on a few held-out SQuAD train questions asking which city or country (never dev)."""
+    from eval.__main__ import main
+
+    assert main(["answer-type", "--questions", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("4 held-out SQuAD train questions asking for a named place")
+    assert "| as is | on | " in out and "| as is | off | " in out and "| answer deleted | on | " in out and "| answer deleted | off | " in out
+
+
 def test_a_smaller_scorer_keeps_evenly_spread_layers_of_its_base_and_says_so():
     """`train-scorer --layers 3 --base FOLDER` makes a student of the shipped scorer: layers 0, 2, 4
     kept (the trained head too), a model that still runs, and a card line naming both."""
