@@ -51,6 +51,7 @@ def test_the_type_a_question_asks_for(question, kind):
     ("named place", "The battlegroups deploy in Eastern Europe, close to Asia.", []),
     ("named place", "The alliance works with the European Union and the OSCE.", []),
     ("named place", "The centre opened in Tallinn, far from Ruritania.", ["Tallinn", "Ruritania"]),
+    ("named place", "Troops came from the U.S. and Brussels.", ["U.S.", "Brussels"]),
 ])
 def test_the_expressions_of_a_type_in_a_sentence(kind, sentence, found):
     assert expressions(kind, sentence) == found

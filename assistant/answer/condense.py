@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.markers import MARKER
 from assistant.core.prompts import REFUSAL
+from assistant.core.text import sentence_spans
 
 _DEPENDENT = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|he|she|him|her|his|there|then|former|latter|same|such)\b"
@@ -152,12 +154,12 @@ def plural_subject(question: str) -> str:
     ('', '')
     """
     match = _PLURAL_SUBJECT.match(question)
-    if not match or any(re.fullmatch(_AUXILIARY, w, re.IGNORECASE) for w in match.group("subject").split()):
+    if not match or any(re.fullmatch(_VERB_OR_POINTER, w, re.IGNORECASE) for w in match.group("subject").split()):
         return ""
     return match.group("subject")
 
 
-_AUXILIARY = r"is|are|was|were|does|do|did|has|have|had|can|could|will|would|should|its|this|these|those"
+_VERB_OR_POINTER = r"is|are|was|were|does|do|did|has|have|had|can|could|will|would|should|its|this|these|those"  # no part of the noun phrase
 
 
 def answer_names(answer: str, topic: str) -> list[str]:
@@ -168,10 +170,11 @@ def answer_names(answer: str, topic: str) -> list[str]:
     >>> answer_names("It is NATO's Partnership for Peace in Europe. It began in 1994.", "Which programme does NATO run for Europe?")
     ["NATO's Partnership for Peace"]
     """
-    if not answer or answer.strip() == REFUSAL:
+    text = MARKER.sub("", answer).strip()
+    if not text or answer.strip() == REFUSAL:
         return []
-    first = re.split(r"(?<=[.!?])\s+", _MARKER.sub("", answer).strip(), maxsplit=1)[0]
-    new = [_without(n, topic) for n in entities(first)]
+    start, end = sentence_spans(text)[0]
+    new = [_without(n, topic) for n in entities(text[start:end])]
     return [n for n in new if n and not _names(n, topic)][:MAX_NAMES]
 
 
@@ -191,9 +194,6 @@ _CONNECTED = re.compile(r"(\s+(?:of|for|and|on|in)\s+)")  # "ISAF in Afghanistan
 def _names(name: str, text: str) -> bool:
     """True when `text` holds `name` (without a leading "the") as words."""
     return bool(re.search(rf"(?<!\w){re.escape(name.removeprefix('the '))}(?!\w)", text, re.IGNORECASE))
-
-
-_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def _last_answer(history: list[dict]) -> str:
