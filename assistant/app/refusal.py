@@ -49,7 +49,7 @@ class Refusal:
     searched: tuple[str, ...] = ()  # filter, summary: titles of the documents the filter kept (summary: all without one)
     total: int = 0  # filter, summary: how many documents there are
     titles: tuple[str, ...] = ()  # summary: every document's title; filter: the titles that answer it
-    closest: tuple[Passage, ...] = ()  # unknown, missing: the closest passages searched
+    closest: tuple[Passage, ...] = ()  # unknown, unnamed, missing: the closest passages searched
     names: tuple[str, ...] = ()  # unknown: the names no document mentions; unnamed: what the question asks for ("a city")
 
 
