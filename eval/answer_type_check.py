@@ -3,8 +3,8 @@ questions it refuses for ("Which city…", "What country…"), on held-out SQuAD
 (never dev, never the eval set).
 
 The paragraphs of the held-out articles those questions come from are indexed in a temporary
-folder, and every held-out question of a refused kind (`assistant.answer.answer_type.REFUSED_KINDS`) is answered by the full pipeline
-with the check on and off: over the paragraphs as they are (all answerable: how many are refused,
+folder, and every held-out question asking which city or country (`NAMED_PLACE`) is answered by
+the full pipeline with the check on and off: over the paragraphs as they are (all answerable: how many are refused,
 how many answers quote the gold answer), and over the deleted-answer corpus of the benchmark
 (`eval.bench.answers.deleted_answer_corpus`: the answer sentence removed from a seeded half),
 where refusing the unanswerable half is right.
@@ -20,7 +20,7 @@ from eval.train_scorer import held_out_questions, split_arguments
 
 
 def main(args: argparse.Namespace) -> int:
-    from assistant.answer.answer_type import REFUSED_KINDS, expected_type
+    from assistant.answer.answer_type import NAMED_PLACE, expected_type
     from assistant.answer.pipeline import Pipeline
     from assistant.core.settings import load_settings
     from assistant.index.embedder import embedder_for
@@ -31,10 +31,10 @@ def main(args: argparse.Namespace) -> int:
 
     limit, args.questions = args.questions, None  # the draw of every held-out question: the kinds refused for are rare
     by_title, held = held_out_questions(args)
-    typed = [q for q in held if expected_type(q.text) in REFUSED_KINDS][:limit]
+    typed = [q for q in held if expected_type(q.text) == NAMED_PLACE][:limit]
     documents = [TextDocument(p.pid, p.text, p.title) for title in sorted({q.paragraph.title for q in typed}) for p in by_title[title]]
     asked = [Question(q.qid, q.text, q.answers, q.paragraph.pid) for q in typed]
-    print(f"{len(asked)} held-out SQuAD train questions asking for a {' or '.join(sorted(REFUSED_KINDS))}, {len(documents)} paragraphs")
+    print(f"{len(asked)} held-out SQuAD train questions asking for a {NAMED_PLACE}, {len(documents)} paragraphs")
     print("| corpus | answer_type_check | answerable: refused | answerable: gold answer quoted | unanswerable: refused |\n| --- | --- | --- | --- | --- |")
     settings = load_settings()
     embeddings = embedder_for(settings)

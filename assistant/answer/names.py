@@ -38,10 +38,9 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from assistant.answer.condense import entities
+from assistant.answer.condense import JOINING, entities
 
 _ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:an|ian|ean|ese|ish|ic|i)$")
-_AND = re.compile(r"\s+(?:and|of|for|in|on)\s+")
 # Capitalised only because a sentence starts there ("(following up on: What is…)")
 _NOT_NAMES = frozenset("what when where which who whom whose why how does did do is are was were can could will would should "
                        "has have had may might must shall and or but if in on at for from to of by with about as according".split())
@@ -119,4 +118,4 @@ def _folded(word: str) -> str:
 
 def _parts(entity: str) -> list[str]:
     """The names an entity phrase joins ("the Partnership for Peace" -> Partnership, Peace), without "the"."""
-    return [re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE) for name in _AND.split(entity)]
+    return [re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE) for name in JOINING.split(entity)]
