@@ -10,8 +10,10 @@ import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from assistant.answer import cite, decompose, markers, overview
+from assistant.answer.aliases import Aliases
 from assistant.answer.answer_type import TYPED_FLOOR, asked_for
 from assistant.answer.backends import AnswerBackend, get_backend
 from assistant.answer.evidence import learned_ranking, merge_parts, score_sentences
@@ -70,6 +72,11 @@ class Pipeline:
         """The set threshold, else the one calibrated for the score refusal is decided on."""
         return self.settings.refusal_threshold if self.settings.refusal_threshold is not None else refusal_default(self.settings)
 
+    @cached_property
+    def aliases(self) -> Aliases:
+        """The short forms the indexed documents resolve ("the alliance" -> NATO), read once."""
+        return Aliases.of(self.index.texts()) if self.settings.resolve_aliases else Aliases()
+
     def unknown_names(self, question: str) -> list[str]:
         """The names `question` asks about that no passage contains (refused: `assistant.answer.names`)."""
         return unknown_names(question, self.index.keyword) if self.settings.refuse_unknown_names else []
@@ -110,7 +117,8 @@ class Pipeline:
         passages, evidence, strength = self._evidence(standalone, k or self.settings.top_k, sources, clock)
         missing = self.unknown_names(standalone)
         reply = _Reply(question, standalone, tuple(passages), strength, tuple(missing), self.unanswered_kind(standalone, evidence))
-        if strength < self.refusal_threshold or about_unknown(standalone, missing) or reply.unanswered_kind:
+        # The subject of "What did the alliance take on once the East-West standoff was over?" is NATO, not East-West.
+        if strength < self.refusal_threshold or about_unknown(self.aliases.named(standalone), missing) or reply.unanswered_kind:
             yield REFUSAL
             yield reply.refusal(clock, chosen.name)
             return
@@ -180,7 +188,7 @@ class Pipeline:
         """Retrieval, the heuristic blend and the answer scorer for one question. Not `answering`
         (a compound question's whole, whose parts give the answer), only its refusal score
         is wanted: the scorer reads nothing unless it decides refusal."""
-        question = about_content(question)  # "According to the articles, …": what they are about is searched and scored
+        question = self.aliases.searched(about_content(question))  # "According to the articles, …": what they are about is searched and scored
         pool = max(k, self.settings.rerank_candidates) if self.scorer else k
         passages = self.retriever.search(question, k=pool, sources=sources)
         clock.lap("retrieve")

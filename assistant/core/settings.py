@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     cosine_weight: float = Field(0.5, ge=0.0, description="Weight of a sentence's cosine to the question, added to the answer scorer's probability to order the sentences the answer quotes (a second opinion that reads paraphrases); 0: the probability alone.")
     scored_sentences: int = Field(16, description="Most sentences the answer scorer reads per answer (the heuristic's best first, each followed by the next sentence).")
     answer_type_check: bool = Field(True, description="Lead an extractive answer to a date, number or city/country question (\"When…\", \"How many…\", \"Which city…\") with a sentence holding one, when the best sentence holds none and one scoring at least half as well does; refuse a city/country question when none of those sentences names one (assistant.answer.answer_type).")
+    resolve_aliases: bool = Field(True, description="Search and score \"the alliance\" or \"the Union\" as the name the documents give it (NATO, the European Union), when they say which (assistant.answer.aliases).")
     refuse_unknown_names: bool = Field(True, description="Refuse a question about a name no indexed passage contains (\"When did Finland join NATO?\" over documents that never mention Finland), saying which.")
     max_question_chars: int = Field(2000, description="Longest question accepted.")
 

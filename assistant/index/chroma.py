@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -169,6 +170,11 @@ class Index:
         manifest = read_manifest(self.settings)
         return manifest.documents if manifest is not None else documents_from_chunks(self.collection)
 
+    def texts(self) -> Iterator[str]:
+        """The full text of every ingested document (`document_text`), the manifest read once."""
+        for source, entry in self.documents().items():
+            yield self._text(source, entry)
+
     def document_text(self, source: str) -> str:
         """Full text of an ingested document, the text its offsets point into.
 
@@ -180,6 +186,9 @@ class Index:
         entry = self.documents().get(source)
         if entry is None:
             raise AssistantError(f"no document named {source!r} in the index; pick one of the listed sources")
+        return self._text(source, entry)
+
+    def _text(self, source: str, entry: ManifestEntry) -> str:
         kept = self.settings.db_dir / "docs" / f"{entry.sha256}.txt"
         if entry.sha256 and kept.exists():
             return kept.read_text(encoding="utf-8")
