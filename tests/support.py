@@ -114,8 +114,10 @@ SERIOUS = ("serious", "critical")
 # Gradio's own markup, which the app cannot change, by the axe rule it breaks: the Chatbot's example
 # questions are buttons in a `role="list"` without list items (gradio 6.31, its Chatbot component).
 GRADIO_FAULTS = {"aria-required-children": "#chat .examples"}
-# Waits until no finite animation or transition runs (Gradio fades components in): contrast is measured as it ends.
-SETTLED = "() => document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)"
+# Waits until no finite animation or transition runs (Gradio fades components in) and no component waits for
+# an event's output (Gradio dims those to opacity .2): contrast is measured on the page as it settles.
+SETTLED = ("() => !document.querySelector('.pending') && "
+           "document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)")
 AXE_RUN = """async ([options, known]) => {
   const results = await axe.run(document, options);
   return results.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,

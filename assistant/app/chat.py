@@ -120,7 +120,7 @@ def _wire_scope(holder: PipelineHolder, parts: tuple, controls: tuple, turns, op
         for now in conversation.reply(holder, "", state, backend=chosen, k=int(k), sources=None, standalone=standalone, retry=True):
             yield _view(holder, now, gr.skip())
 
-    only.change(lambda names: scope_line(holder, names), only, scope, **PRIVATE)
+    only.change(lambda names: scope_line(holder, names), only, scope, show_progress="hidden", **PRIVATE)
     return _answering(search_all.click(lambda: gr.Dropdown(value=[]), None, only, **PRIVATE).then, controls, again_over_all, [turns, backend, top_k], outputs)
 
 

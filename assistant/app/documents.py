@@ -139,7 +139,7 @@ def documents_tab(holder: PipelineHolder, app: gr.Blocks, filters: tuple[gr.Drop
                     no = gr.Button("Cancel", size="sm", elem_id="documents-remove-no")
     report = gr.HTML("", elem_id="documents-report", **STATIC)
     views = [table, chosen, *filters, *lines]
-    app.load(lambda asked, looked: _views(holder, asked, looked), list(filters), views, **PRIVATE)
+    app.load(lambda asked, looked: _views(holder, asked, looked), list(filters), views, show_progress="hidden", **PRIVATE)  # not dimmed while it fills them
     writes = {"concurrency_id": "documents", "concurrency_limit": 1, **PRIVATE}  # one write at a time here; the ingest lock guards other processes
 
     def upload(paths: list[str] | None, replacing: bool, asked: list[str], looked: list[str], request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (how Gradio asks for a bar)
