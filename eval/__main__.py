@@ -16,7 +16,7 @@ from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
 from eval.report import RUNS_DIR
 
-COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer", "cosine-weight", "rerank-fusion", "answer-type", "aliases")
+COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer", "cosine-weight", "rerank-fusion", "answer-type", "aliases", "runner-up")
 EPILOG = """commands:
   python -m eval [run] [options]        answer every case, write report.json/.md, RAGAS export, plots
   python -m eval --check                extractive run; exit 1 if a headline metric fell below eval/baseline.json
@@ -29,7 +29,8 @@ EPILOG = """commands:
   python -m eval cosine-weight [...]    the cosine's weight beside the scorer, on held-out SQuAD train (eval/cosine_weight.py)
   python -m eval rerank-fusion [...]    the passages' order: retrieval, scorer or their fusion, on held-out SQuAD train (eval/rerank_fusion.py)
   python -m eval answer-type [...]      the answer-type check on and off for the questions it refuses, on held-out SQuAD train (eval/answer_type_check.py)
-  python -m eval aliases [...]          short forms ("the alliance") resolved and not, for the questions it changes, on held-out SQuAD train (eval/aliases_check.py)"""
+  python -m eval aliases [...]          short forms ("the alliance") resolved and not, for the questions it changes, on held-out SQuAD train (eval/aliases_check.py)
+  python -m eval runner-up [...]        how close a second sentence must score to the best to be quoted, on held-out SQuAD train (eval/runner_up.py)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     from eval import aliases_check
 
     aliases_check.add_arguments(commands.add_parser("aliases", help="short forms resolved and not, held-out SQuAD train"))
+    from eval import runner_up
+
+    runner_up.add_arguments(commands.add_parser("runner-up", help="answers quoting the answer by runner-up floor, held-out SQuAD train"))
     return parser
 
 
@@ -124,6 +128,10 @@ def _command(argv: list[str]) -> int:
         from eval.aliases_check import main as check_aliases
 
         return check_aliases(args)
+    if args.command == "runner-up":
+        from eval.runner_up import main as runners
+
+        return runners(args)
     settings = settings_from(args)
     cases = load_cases(args.set_file)
     from eval import commands

@@ -42,7 +42,9 @@ def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def main(args: argparse.Namespace) -> int:
+def held_out_scores(args: argparse.Namespace) -> list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray]]:
+    """(probabilities, cosines, sentences, holds the answer) of each held-out question's candidates,
+    as the answer stage sees them (`scorer_data.calibration_cases`)."""
     from assistant.answer.scorer import get_scorer
     from assistant.core.settings import Settings
     from assistant.index.embedder import embedder_for
@@ -51,15 +53,21 @@ def main(args: argparse.Namespace) -> int:
     by_title, held = held_out_questions(args)
     scorer, embedder, rng = get_scorer(args.scorer, settings.scorer_runtime), embedder_for(settings), random.Random(args.seed)
     if scorer is None:
-        raise SystemExit("--scorer heuristic has no probability to weigh: pass learned or a cross-encoder folder")
-    probabilities, cosines, gold = [], [], []
+        raise SystemExit("--scorer heuristic has no probability: pass learned or a cross-encoder folder")
+    rows = []
     for q in held:
         text, candidates, _, _ = scorer_data.calibration_cases(q, by_title[q.paragraph.title], rng)[0]
-        probabilities.append(scorer.probabilities(text, candidates))
-        cosines.append(embedder.vectors(tuple(s for s, _ in candidates)) @ embedder.question(text))
-        gold.append(np.array([scorer_data.holds_answer(s, q) for s, _ in candidates]))
+        sentences = [s for s, _ in candidates]
+        rows.append((scorer.probabilities(text, candidates), embedder.vectors(tuple(sentences)) @ embedder.question(text), sentences,
+                     np.array([scorer_data.holds_answer(s, q) for s in sentences])))
+    return rows
+
+
+def main(args: argparse.Namespace) -> int:
+    rows = held_out_scores(args)
+    probabilities, cosines, gold = [r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows]
     n = len(gold)
-    print(f"{n} held-out SQuAD train questions ({len(set(q.paragraph.title for q in held[:n]))} articles); the quoted sentence holds the answer:")
+    print(f"{n} held-out SQuAD train questions; the quoted sentence holds the answer:")
     print("| cosine weight | share | 95% interval |\n| --- | --- | --- |")
     for weight in args.weights:
         share = chosen_share(probabilities, cosines, gold, weight)

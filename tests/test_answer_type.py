@@ -126,6 +126,18 @@ def test_the_typed_lead_is_quoted_first_and_the_best_sentence_after_it():
     assert choose([UNTYPED, TYPED], 1) == [UNTYPED]  # without the question: the scorer's order
 
 
+RUNNER_UP = _sentence("The treaty bound its members to collective defence of the North Atlantic area.", 0.72, 200)
+
+
+def test_a_runner_up_is_quoted_when_it_scores_at_least_the_floor_of_the_best():
+    """At 0.8 of the best, the runner-up is quoted at the default floor (0.75) and not at 0.85 or 1."""
+    assert choose([UNTYPED, RUNNER_UP], 2) == [UNTYPED, RUNNER_UP]
+    assert choose([UNTYPED, RUNNER_UP], 2, floor=0.85) == [UNTYPED]
+    assert choose([UNTYPED, RUNNER_UP], 1) == [UNTYPED]  # never more than the limit
+    assert get_backend("extractive", load_settings(runner_up_floor=1.0)).floor == 1.0  # the setting reaches the backend
+    assert get_backend("extractive", load_settings()).floor == 0.75
+
+
 def test_with_real_passages_the_dated_sentence_leads_unless_the_check_is_off(pipeline):
     """The real passages and scores for a date question, with an undated sentence of them made the
     scorer's best: the check quotes a dated sentence first, the backend without it the undated one."""

@@ -334,6 +334,17 @@ def test_the_cosine_weight_command_measures_each_weight_on_held_out_training_que
     assert out.startswith("8 held-out SQuAD train questions") and "| 0 | " in out and "| 0.5 | " in out
 
 
+def test_the_runner_up_command_measures_each_floor_on_held_out_training_questions(capsys):
+    """`python -m eval runner-up` end to end on a few held-out SQuAD train questions (never dev):
+    floor 1 quotes one sentence per answer and never a runner-up."""
+    from eval.__main__ import main
+
+    assert main(["runner-up", "--questions", "6", "--floors", "1", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("6 held-out SQuAD train questions") and "| 1 | " in out and "| 0.5 | " in out
+    assert next(line for line in out.splitlines() if line.startswith("| 1 | ")).endswith("| 1.00 | 0 | 0.000 |")
+
+
 def test_the_answer_type_command_answers_city_and_country_questions_with_the_check_on_and_off(capsys):
     """`python -m eval answer-type` end to end on a few held-out SQuAD train questions asking which city or country (never dev)."""
     from eval.__main__ import main

@@ -34,7 +34,7 @@ class AnswerBackend(Protocol):
 def _extractive(settings: Settings) -> AnswerBackend:
     from assistant.answer.backends.extractive import ExtractiveBackend
 
-    return ExtractiveBackend(max_sentences=settings.answer_sentences, type_check=settings.answer_type_check)
+    return ExtractiveBackend(max_sentences=settings.answer_sentences, type_check=settings.answer_type_check, floor=settings.runner_up_floor)
 
 
 def _local(settings: Settings) -> AnswerBackend:
