@@ -42,9 +42,9 @@ def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def held_out_scores(args: argparse.Namespace) -> list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray]]:
-    """(probabilities, cosines, sentences, holds the answer) of each held-out question's candidates,
-    as the answer stage sees them (`scorer_data.calibration_cases`)."""
+def held_out_scores(args: argparse.Namespace) -> tuple[list, list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray]]]:
+    """The held-out questions, and (probabilities, cosines, sentences, holds the answer) of each one's
+    candidates, as the answer stage sees them (`scorer_data.calibration_cases`)."""
     from assistant.answer.scorer import get_scorer
     from assistant.core.settings import Settings
     from assistant.index.embedder import embedder_for
@@ -60,14 +60,14 @@ def held_out_scores(args: argparse.Namespace) -> list[tuple[np.ndarray, np.ndarr
         sentences = [s for s, _ in candidates]
         rows.append((scorer.probabilities(text, candidates), embedder.vectors(tuple(sentences)) @ embedder.question(text), sentences,
                      np.array([scorer_data.holds_answer(s, q) for s in sentences])))
-    return rows
+    return held, rows
 
 
 def main(args: argparse.Namespace) -> int:
-    rows = held_out_scores(args)
+    held, rows = held_out_scores(args)
     probabilities, cosines, gold = [r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows]
     n = len(gold)
-    print(f"{n} held-out SQuAD train questions; the quoted sentence holds the answer:")
+    print(f"{n} held-out SQuAD train questions ({len(set(q.paragraph.title for q in held))} articles); the quoted sentence holds the answer:")
     print("| cosine weight | share | 95% interval |\n| --- | --- | --- |")
     for weight in args.weights:
         share = chosen_share(probabilities, cosines, gold, weight)

@@ -42,7 +42,7 @@ def quoted(probabilities: np.ndarray, cosines: np.ndarray, texts: list[str], wei
 def main(args: argparse.Namespace) -> int:
     from assistant.core.settings import Settings
 
-    settings, rows = Settings(), held_out_scores(args)
+    settings, (_, rows) = Settings(), held_out_scores(args)
     n = len(rows)
     print(f"{n} held-out SQuAD train questions; up to {settings.answer_sentences} sentences quoted, cosine weight {settings.cosine_weight:g}:")
     print("| floor | answer quoted | 95% interval | sentences per answer | runner-ups quoted | runner-ups holding it |\n| --- | --- | --- | --- | --- | --- |")
