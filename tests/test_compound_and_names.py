@@ -92,6 +92,8 @@ def test_the_sentence_that_carries_the_answer_on_is_quoted(pipeline):
         ("The European Union was founded later.", False),  # a new subject, not the one just named
         ("However, the EU relies on NATO.", False),  # a turn, not a carrying-on
         ("Itself a founding member, France…", False),
+        ("Its headquarters moved to Brussels in 1967.", False),  # a possessive: on held-out SQuAD no likelier to hold the answer than any next sentence (`eval carry-on`)
+        ("He served as Secretary General until 2014.", False),
         ("Key areas include satellite communication and electronic warfare.", True),  # the claim's instances
         ("Notable examples are partnerships with Australia and Japan.", True),
         ("For instance, the EU trains police forces.", True),

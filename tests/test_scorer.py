@@ -345,6 +345,19 @@ def test_the_runner_up_command_measures_each_floor_on_held_out_training_question
     assert next(line for line in out.splitlines() if line.startswith("| 1 | ")).endswith("| 1.00 | 0 | 0.000 |")
 
 
+def test_the_carry_on_command_measures_each_rule_on_held_out_training_questions(capsys):
+    """`python -m eval carry-on` end to end on a few held-out SQuAD train questions (never dev):
+    every rule adds at most as many next sentences as quoting every next sentence does."""
+    from eval.__main__ import main
+
+    assert main(["carry-on", "--questions", "8"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("8 held-out SQuAD train questions")
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| ") and " of " in line]
+    added = {r[0].strip("| "): int(r[2].split(" of ")[1]) for r in rows}
+    assert "shipped (CARRIES_ON)" in added and max(added.values()) == added["any next sentence (the base rate)"] > 0
+
+
 def test_the_answer_type_command_answers_city_and_country_questions_with_the_check_on_and_off(capsys):
     """`python -m eval answer-type` end to end on a few held-out SQuAD train questions asking which city or country (never dev)."""
     from eval.__main__ import main
