@@ -336,13 +336,15 @@ def test_the_cosine_weight_command_measures_each_weight_on_held_out_training_que
 
 def test_the_runner_up_command_measures_each_floor_on_held_out_training_questions(capsys):
     """`python -m eval runner-up` end to end on a few held-out SQuAD train questions (never dev):
-    floor 1 quotes one sentence per answer and never a runner-up."""
+    floor 1 quotes one sentence per answer and never a runner-up, and so does a cap of 1 at any floor."""
     from eval.__main__ import main
 
-    assert main(["runner-up", "--questions", "6", "--floors", "1", "0.5"]) == 0
+    assert main(["runner-up", "--questions", "6", "--floors", "1", "0.5", "--limits", "1", "3"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("6 held-out SQuAD train questions") and "| 1 | " in out and "| 0.5 | " in out
-    assert next(line for line in out.splitlines() if line.startswith("| 1 | ")).endswith("| 1.00 | 0 | 0.000 |")
+    one, three = out.split("up to 1 sentences quoted:")[1].split("up to 3 sentences quoted:")
+    assert all(line.endswith("| 1.00 | 0 | 0.000 |") for line in one.splitlines() if line.startswith(("| 1 | ", "| 0.5 | ")))
+    assert next(line for line in three.splitlines() if line.startswith("| 1 | ")).endswith("| 1.00 | 0 | 0.000 |")
 
 
 def test_the_carry_on_command_measures_each_rule_on_held_out_training_questions(capsys):

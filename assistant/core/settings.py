@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # answering
     backend: str = Field("extractive", description="Answer backend: extractive, local or openai.")
-    answer_sentences: int = Field(2, description="Most sentences an extractive answer chooses for each thing asked (a compound question's parts each get this many); each also brings the sentence it leans on (\"This agreement…\" its predecessor) or that carries it on.")
+    answer_sentences: int = Field(3, description="Most sentences an extractive answer chooses for each thing asked (a compound question's parts each get this many); each also brings the sentence it leans on (\"This agreement…\" its predecessor) or that carries it on. 3: set on held-out SQuAD train by `python -m eval runner-up --limits`.")
     runner_up_floor: float = Field(0.75, ge=0.0, le=1.0, description="A further sentence is quoted beside an extractive answer's best only when it scores at least this share of it (1: the best alone). Set on held-out SQuAD train by `python -m eval runner-up`.")
     scorer: str = Field("learned", description="Answer scorer: learned (the shipped cross-encoder), heuristic (the hand-weighted blend) or a local cross-encoder folder.")
     refuse_by: str = Field("heuristic", description="What decides a refusal: heuristic (the blend's best score, 0.38) or scorer (the answer scorer's best probability, at its calibrated threshold). See README, Refusal.")

@@ -66,7 +66,7 @@ CARRIES_ON = re.compile(
 
 @dataclass
 class ExtractiveBackend:
-    max_sentences: int = 2
+    max_sentences: int = 3  # settings.answer_sentences
     name: str = "extractive"
     type_check: bool = True  # a sentence holding the type of answer asked for leads (`typed_lead`)
     floor: float = RELATIVE_FLOOR  # a runner-up is quoted when it scores at least this share of the best
