@@ -42,11 +42,11 @@ def _acronym_again(before: str, after: str) -> bool:
 
 def rules() -> dict[str, Callable[[str, str], bool]]:
     """The rules compared: the shipped one, and the candidates (each tested on its own)."""
-    from assistant.answer.backends.extractive import CARRIES_ON, SUBJECT_KINDS
+    from assistant.answer.backends.extractive import CARRIES_ON, NAMES_ITS_KIND, POINTS_BACK, SUBJECT_KINDS
 
     pointer = re.compile(rf"^{_CONNECTIVE},? (?:this|these|such|it|they|the (?:{SUBJECT_KINDS}))\b", re.IGNORECASE)
-    pronoun, possessive = re.compile(r"^(?:This|These|Such|It|They)\b", re.IGNORECASE), re.compile(r"^(?:He|She|His|Her|Its|Their)\b")
-    kind = re.compile(rf"^The (?:{SUBJECT_KINDS})\b", re.IGNORECASE)
+    possessive = re.compile(r"^(?:He|She|His|Her|Its|Their)\b")
+    pronoun, kind = re.compile(rf"^{POINTS_BACK}", re.IGNORECASE), re.compile(rf"^{NAMES_ITS_KIND}", re.IGNORECASE)  # CARRIES_ON's own parts
     return {
         "shipped (CARRIES_ON)": lambda before, after: bool(CARRIES_ON.match(after)),
         "  of it: this / these / such / it / they": lambda before, after: bool(pronoun.match(after)),

@@ -5,9 +5,10 @@ articles (never dev, never the eval set).
 Each held-out question is put as the answer stage sees it (`scorer_data.calibration_cases`: its
 paragraph's sentences plus the article's nearest others), its sentences scored as the pipeline
 orders them (the scorer's probability plus `cosine_weight` times the cosine), and the extractive
-backend's own `choose` picks up to `answer_sentences` (or each of `--limits`) of them for each floor. Printed per floor: the
-share of answers that quote a sentence holding the answer (95% interval), the sentences quoted per
-answer, and how often a quoted runner-up is the one that holds it.
+backend's own `choose` picks up to `answer_sentences` (or each of `--limits`) of them for each
+floor. Printed per limit and floor: the share of answers that quote a sentence holding the answer
+(95% interval), the sentences quoted per answer, and how often a quoted runner-up is the one that
+holds it.
 """
 
 from __future__ import annotations

@@ -53,10 +53,12 @@ LEANS_BACK = re.compile(
 # ("NATO invests in its hardware." + "Key areas include satellite communication…"; "Notable
 # examples are…", "For instance, …"): a general claim's instances are what "which…?" asks for.
 # A connective ("However, …") turns elsewhere and does not count.
+POINTS_BACK = r"(?:This|These|Such|It|They)\b"
+NAMES_ITS_KIND = rf"The (?:{SUBJECT_KINDS})\b"
 _INSTANCES = r"(?:examples?|instances?|cases?|areas?|elements?|components?|measures?|steps?|priorities|forms?|types?|kinds?|tools?)"
 CARRIES_ON = re.compile(
-    r"^(?:(?:This|These|Such|It|They)\b"
-    rf"|The (?:{SUBJECT_KINDS})\b"
+    rf"^(?:{POINTS_BACK}"
+    rf"|{NAMES_ITS_KIND}"
     rf"|(?:[A-Z]\w+ )?{_INSTANCES} (?:include|includes|are|is|involve|involves|range)\b"
     rf"|(?:Examples?|Instances?|Cases?) (?:of \w+ )?(?:include|are)\b"
     r"|(?:For (?:example|instance)|Among (?:them|these|others)|In particular|Notably|Specifically),)",
