@@ -16,7 +16,7 @@ from eval.cases import DEFAULT_SET, load_cases
 from eval.check import BASELINE
 from eval.report import RUNS_DIR
 
-COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer", "cosine-weight", "rerank-fusion", "answer-type", "aliases", "runner-up", "carry-on")
+COMMANDS = ("run", "compare", "sweep", "calibrate", "baseline", "bench", "train-scorer", "cosine-weight", "rerank-fusion", "answer-type", "aliases", "runner-up", "carry-on", "reading-budget")
 EPILOG = """commands:
   python -m eval [run] [options]        answer every case, write report.json/.md, RAGAS export, plots
   python -m eval --check                extractive run; exit 1 if a headline metric fell below eval/baseline.json
@@ -31,7 +31,8 @@ EPILOG = """commands:
   python -m eval answer-type [...]      the answer-type check on and off for the questions it refuses, on held-out SQuAD train (eval/answer_type_check.py)
   python -m eval aliases [...]          short forms ("the alliance") resolved and not, for the questions it changes, on held-out SQuAD train (eval/aliases_check.py)
   python -m eval runner-up [...]        how close a second sentence must score to the best to be quoted, on held-out SQuAD train (eval/runner_up.py)
-  python -m eval carry-on [...]         which next sentences are quoted after a chosen one, on held-out SQuAD train (eval/carry_on.py)"""
+  python -m eval carry-on [...]         which next sentences are quoted after a chosen one, on held-out SQuAD train (eval/carry_on.py)
+  python -m eval reading-budget [...]   answers quoting the gold by sentences the scorer reads and passages it reorders, on held-out SQuAD train (eval/reading_budget.py)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     from eval import carry_on
 
     carry_on.add_arguments(commands.add_parser("carry-on", help="next sentences quoted by rule: how often they hold the answer, held-out SQuAD train"))
+    from eval import reading_budget
+
+    reading_budget.add_arguments(commands.add_parser("reading-budget", help="answers quoting the gold by scorer reading budget, held-out SQuAD train"))
     return parser
 
 
@@ -140,6 +144,10 @@ def _command(argv: list[str]) -> int:
         from eval.carry_on import main as carry
 
         return carry(args)
+    if args.command == "reading-budget":
+        from eval.reading_budget import main as budgets
+
+        return budgets(args)
     settings = settings_from(args)
     cases = load_cases(args.set_file)
     from eval import commands

@@ -360,6 +360,20 @@ def test_the_carry_on_command_measures_each_rule_on_held_out_training_questions(
     assert "shipped (CARRIES_ON)" in added and max(added.values()) == added["any next sentence (the base rate)"] > 0
 
 
+def test_the_reading_budget_command_accounts_for_every_question_of_each_setting(capsys):
+    """`python -m eval reading-budget` end to end on a few held-out SQuAD train questions (never
+    dev): one row per setting, and each question is either quoted or lost in exactly one place."""
+    from eval.__main__ import main
+
+    assert main(["reading-budget", "--questions", "6", "--budgets", "2", "8", "--candidates", "4", "8"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("6 held-out SQuAD train questions")
+    rows = [line.strip("| ").split(" | ") for line in out.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [(r[0], r[1]) for r in rows] == [("2", "4"), ("8", "4"), ("2", "8"), ("8", "8")]
+    for r in rows:
+        assert round(float(r[2]) * 6) + int(r[4]) + int(r[5]) + int(r[6]) == 6
+
+
 def test_the_answer_type_command_answers_city_and_country_questions_with_the_check_on_and_off(capsys):
     """`python -m eval answer-type` end to end on a few held-out SQuAD train questions asking which city or country (never dev)."""
     from eval.__main__ import main
