@@ -26,7 +26,7 @@ from assistant.index.keyword import saved_build_id
 from assistant.index.manifest import Manifest, ManifestEntry, read_manifest
 from ingest.load import Failure, SourceFile, discover, read_text
 from ingest.parse import parse_document
-from ingest.split import chunk_document, make_splitter
+from ingest.split import SPLITTER_VERSION, chunk_document, make_splitter
 
 if TYPE_CHECKING:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -111,6 +111,7 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
     began = time.perf_counter()
     report = IngestReport(failures=failures)
     known = None if reset else read_manifest(settings)
+    rechunk = known is not None and known.splitter != SPLITTER_VERSION  # cut by an older sentence rule: every document is cut again
     entries: dict[str, ManifestEntry] = dict(known.documents) if known else {}
     splitter = partial(make_splitter, settings.chunk_size, settings.chunk_overlap)  # made when a document changed
     fresh: list[Chunk] = []
@@ -120,7 +121,7 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
     for document in _progress(documents, total, progress):
         seen.add(document.source)
         before = entries.get(document.source)
-        changed = _ingest_document(document, before, splitter, report)
+        changed = _ingest_document(document, before, splitter, report, rechunk)
         if changed is None:
             continue
         entry, chunks = changed
@@ -134,7 +135,7 @@ def _ingest_locked(documents, failures, total, settings, reset, prune, embedding
         for source in sorted(set(entries) - present):
             stale.extend(entries.pop(source).chunk_ids)
             report.removed.append(source)
-    manifest = Manifest(**settings.chunker_config(), embedding_model=settings.embedding_model, embedder_runtime=settings.embedder_runtime, documents=entries)
+    manifest = Manifest(**settings.chunker_config(), splitter=SPLITTER_VERSION, embedding_model=settings.embedding_model, embedder_runtime=settings.embedder_runtime, documents=entries)
     # Equal only when no document was added, changed or removed and nothing was reset (an entry
     # written anew carries its own time), so there is nothing to embed, delete or keep.
     if manifest == known and _index_in_place(settings):
@@ -156,11 +157,14 @@ def _index_in_place(settings: Settings) -> bool:
     return not settings.chroma_host and (settings.db_dir / "chroma.sqlite3").is_file() and saved_build_id(settings.keyword_dir) is not None
 
 
-def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitter: Callable[[], RecursiveCharacterTextSplitter], report: IngestReport) -> tuple[ManifestEntry, list[Chunk]] | None:
-    """The new manifest entry of a changed document and its chunks; None when it is unchanged (or empty)."""
+def _ingest_document(document: TextDocument, known: ManifestEntry | None, splitter: Callable[[], RecursiveCharacterTextSplitter], report: IngestReport,
+                     rechunk: bool = False) -> tuple[ManifestEntry, list[Chunk]] | None:
+    """The new manifest entry of a changed document and its chunks; None when it is unchanged (or
+    empty). With `rechunk`, an unchanged document is cut again too (its chunks that did not move
+    keep their ids, so only the others are embedded)."""
     text = document.text
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if known and known.sha256 == digest:
+    if known and known.sha256 == digest and not rechunk:
         report.unchanged.append(document.source)
         return None
     parsed = parse_document(text, fallback_title=document.title)

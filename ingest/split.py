@@ -17,6 +17,11 @@ from ingest.parse import Paragraph, ParsedDocument
 if TYPE_CHECKING:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+# Which sentence rule cuts the chunks, recorded in the manifest: an index cut by an older one is
+# cut again at the next ingest (only the chunks that moved are embedded). 2: a period after an
+# abbreviation or an initial ("St. Louis", "John M. Olin") ends no chunk.
+SPLITTER_VERSION = 2
+
 
 @lru_cache(maxsize=8)
 def make_splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSplitter:

@@ -161,3 +161,30 @@ def test_a_first_ingest_of_a_missing_path_reports_it_and_leaves_an_empty_index(t
     assert [f.source for f in report.failures] == [str(tmp_path / "missing")] and report.chunks == 0
     with pytest.raises(IndexMissing, match="run `python -m ingest`"):
         open_index(settings, embeddings.dimension)
+
+
+def test_an_index_cut_by_the_older_sentence_rule_is_cut_again_and_only_the_moved_chunks_are_embedded(fresh_settings, embeddings, monkeypatch):
+    """Version 1 of the splitter cut chunks after "St." and initials; the next ingest of an index it
+    built cuts every document again, embeds only the chunks whose text moved, and then finds it unchanged."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    import ingest.run as run
+    from ingest.run import TextDocument, ingest_documents
+
+    text = ("Washington University\n\nThe school was named for her husband, George Warren Brown, a St. Louis philanthropist. "
+            "It opened in 1925. The business school was named after entrepreneur John M. Olin in 1988. It grew.")
+    settings = fresh_settings.model_copy(update={"chunk_size": 80})
+    old_rule = r"(?:(?<=[.!?])|(?<=[.!?][\"”’)\]]))\s+(?=[A-Z0-9\"“‘(])"  # before SPLITTER_VERSION 2
+    with monkeypatch.context() as patch:
+        patch.setattr(run, "SPLITTER_VERSION", 1)
+        patch.setattr(run, "make_splitter", lambda size, overlap: RecursiveCharacterTextSplitter(
+            separators=[r"\n\s*\n", r"\n", old_rule], is_separator_regex=True, keep_separator="end", chunk_size=size, chunk_overlap=overlap, strip_whitespace=True))
+        first = ingest_documents([TextDocument("wu.txt", text)], settings, embeddings=embeddings, progress=False)
+    old = [p.chunk for p in open_index(settings, 384).passages_of("wu.txt")]
+    assert first.added == ["wu.txt"] and any(c.text.strip().endswith("a St.") for c in old)
+    again = ingest_documents([TextDocument("wu.txt", text)], settings, embeddings=embeddings, progress=False)
+    new = [p.chunk for p in open_index(settings, 384).passages_of("wu.txt")]
+    assert again.updated == ["wu.txt"] and not any(c.text.strip().endswith(("St.", "M.")) for c in new)
+    assert 0 < again.embedded < again.chunks == len(new)  # the chunks that did not move kept their ids and vectors
+    assert {c.chunk_id for c in new} & {c.chunk_id for c in old}
+    assert ingest_documents([TextDocument("wu.txt", text)], settings, embeddings=embeddings, progress=False).unchanged == ["wu.txt"]

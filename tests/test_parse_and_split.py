@@ -91,3 +91,13 @@ def test_chunk_ids_are_stable_and_content_derived():
     again = chunk_document("a.txt", text, doc, make_splitter(600, 0))
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
     assert len({c.chunk_id for c in first}) == len(first)
+
+
+def test_a_period_after_an_abbreviation_or_an_initial_ends_no_chunk():
+    """The chunker keeps the sentence rule of `sentence_spans`: "St. Louis" and "John M. Olin" stay whole."""
+    text = ("The school was named for her husband, George Warren Brown, a St. Louis philanthropist. "
+            "The business school was named after entrepreneur John M. Olin in 1988. It grew fast, e.g. in Paris. Then more.")
+    pieces = [p.strip() for p in make_splitter(70, 0).split_text(text)]
+    sentence_ends = {e for _, e in sentence_spans(text)}
+    assert len(pieces) == 3 and all(text.index(p) + len(p) in sentence_ends for p in pieces)
+    assert pieces[0].endswith("a St. Louis philanthropist.") and pieces[1].endswith("John M. Olin in 1988.")

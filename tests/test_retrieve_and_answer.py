@@ -36,10 +36,32 @@ def test_rrf_order(rankings, weights, k, expected):
         ("Both [1, 2]. Full width【3】.", [("Both.", (1, 2)), ("Full width.", (3,))]),
         ("No marker here.", [("No marker here.", ())]),
         ("e.g. lowercase follows. [1]", [("e.g. lowercase follows.", (1,))]),
+        ("Named after John M. Olin in 1988. [1]", [("Named after John M. Olin in 1988.", (1,))]),  # an initial ends no claim
+        ("Droysen (J. G. Droysen) coined it, e.g. Hellenism. [2]", [("Droysen (J. G. Droysen) coined it, e.g. Hellenism.", (2,))]),
+        ("Based in the U.S. [1] It grew. [2]", [("Based in the U.S.", (1,)), ("It grew.", (2,))]),  # unless a marker closes it
     ],
 )
 def test_split_cited(draft, expected):
     assert split_cited(draft) == expected
+
+
+def test_an_answer_quoting_a_name_with_initials_cites_it_once_and_whole(fresh_settings, embeddings):
+    """A quoted sentence holding "John M. Olin" or "St. Louis" is one claim: the name is not cut by a
+    citation marker, and no piece of it is flagged as unsupported."""
+    from assistant.answer.pipeline import Pipeline
+    from ingest.run import TextDocument, ingest_documents
+
+    text = ("Washington University\n\nThe Olin Business School was founded as the School of Commerce and Finance in 1917. "
+            "It was named after entrepreneur John M. Olin in 1988. The school of social work is named for George Warren Brown, "
+            "a St. Louis philanthropist and co-founder of the Brown Shoe Company.")
+    ingest_documents([TextDocument("wu.txt", text)], fresh_settings, embeddings=embeddings, progress=False)
+    pipeline = Pipeline.load(fresh_settings, embeddings=embeddings)
+    for question, quoted in [("After whom was the Olin Business School named?", "It was named after entrepreneur John M. Olin in 1988."),
+                             ("Who was George Warren Brown?", "a St. Louis philanthropist and co-founder of the Brown Shoe Company.")]:
+        answer = pipeline.answer(question)
+        assert not answer.refused and quoted in answer.answer, answer.answer
+        assert "not supported" not in answer.answer and all(c.supported for c in answer.citations)
+        assert not any(s.text.endswith(("M.", "St.")) for s in answer.sentences)
 
 
 def test_unknown_citation_ids_are_dropped(embeddings):

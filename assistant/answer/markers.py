@@ -5,12 +5,16 @@ Models write markers in many ways; all of these parse: `[1]`, `[1, 2]`, `[1][2]`
 
 >>> split_cited("NATO formed in 1949 [1]. It grew【2】. Odd [9, 1]")
 [('NATO formed in 1949.', (1,)), ('It grew.', (2,)), ('Odd', (9, 1))]
+>>> split_cited("It was named after John M. Olin in 1988. [1]")
+[('It was named after John M. Olin in 1988.', (1,))]
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+
+from assistant.core.text import ends_in_abbreviation
 
 _IDS = r"(?:(?i:source|doc(?:ument)?)\s*)?(\d+(?:\s*[,;]\s*\d+)*)"
 MARKER = re.compile(rf"\[\s*{_IDS}\s*\]|【\s*{_IDS}\s*】")
@@ -38,6 +42,8 @@ def split_cited(draft: str) -> list[tuple[str, tuple[int, ...]]]:
     """Sentences of a draft answer with the marker numbers each carries (markers removed)."""
     pieces, start = [], 0
     for match in _SENTENCE_END.finditer(draft):
+        if not MARKER.search(match.group()) and ends_in_abbreviation(draft[start : match.end()]):
+            continue  # "John M. Olin", "e.g. Paris": one claim, unless a marker closes it
         pieces.append(draft[start : match.end()])
         start = match.end()
     pieces.append(draft[start:])

@@ -41,6 +41,7 @@ class Manifest(BaseModel):
     chunk_overlap: int | None = None
     embedding_model: str = ""
     embedder_runtime: str = ""  # the settings' runtime at that ingest ("": not recorded)
+    splitter: int = 1  # the sentence rule its chunks were cut by (ingest.split.SPLITTER_VERSION; 1: not recorded, the first)
     documents: dict[str, ManifestEntry] = Field(default_factory=dict)
 
     def chunk_ids(self) -> set[str]:
