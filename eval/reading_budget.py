@@ -26,7 +26,6 @@ from eval.train_scorer import held_out_questions, measure_arguments
 
 
 def main(args: argparse.Namespace) -> int:
-    from assistant.answer.framing import about_content
     from assistant.answer.pipeline import Pipeline
     from assistant.core.settings import load_settings
     from eval.bench.query import holds_answer
@@ -66,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
                 if holds_answer(answer, q):
                     quoted += 1
                 elif q.gold not in kept:
-                    retrieved = {p.chunk.source for p in pipeline.retriever.search(pipeline.aliases.searched(about_content(q.text)), k=pool)}
+                    retrieved = {p.chunk.source for p in pipeline.retriever.search(pipeline.searched(q.text), k=pool)}
                     cut += q.gold in retrieved
                     not_retrieved += q.gold not in retrieved
             lo, hi = wilson(quoted / n, n)

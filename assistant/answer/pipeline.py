@@ -77,6 +77,11 @@ class Pipeline:
         """The short forms the indexed documents resolve ("the alliance" -> NATO), read once."""
         return Aliases.of(self.index.texts()) if self.settings.resolve_aliases else Aliases()
 
+    def searched(self, question: str) -> str:
+        """What is searched and scored for `question`: what it is about ("According to the articles, …"
+        dropped), its short forms as the names they stand for."""
+        return self.aliases.searched(about_content(question))
+
     def unknown_names(self, question: str) -> list[str]:
         """The names `question` asks about that no passage contains (refused: `assistant.answer.names`)."""
         return unknown_names(question, self.index.keyword) if self.settings.refuse_unknown_names else []
@@ -188,7 +193,7 @@ class Pipeline:
         """Retrieval, the heuristic blend and the answer scorer for one question. Not `answering`
         (a compound question's whole, whose parts give the answer), only its refusal score
         is wanted: the scorer reads nothing unless it decides refusal."""
-        question = self.aliases.searched(about_content(question))  # "According to the articles, …": what they are about is searched and scored
+        question = self.searched(question)
         pool = max(k, self.settings.rerank_candidates) if self.scorer else k
         passages = self.retriever.search(question, k=pool, sources=sources)
         clock.lap("retrieve")
