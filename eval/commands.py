@@ -73,9 +73,9 @@ def sweep_command(args, settings: Settings, cases: list[Case]) -> int:
 
     embeddings = embedder_for(settings)
     grid = {"modes": args.modes or sweep.MODES, "chunk_sizes": args.chunk_sizes or sweep.CHUNK_SIZES, "ks": args.ks or sweep.KS, "scorers": args.scorers}
-    unknown = set(args.scorers or ()) - set(sweep.SCORERS)
+    unknown = sweep.unknown_variants(args.scorers or ())
     if unknown:
-        raise BadInputFile(f"unknown scorer variant(s) {', '.join(sorted(unknown))}: choose from {', '.join(sweep.SCORERS)}")
+        raise BadInputFile(f"unknown scorer variant(s) {', '.join(sorted(unknown))}: choose from {', '.join(sweep.SCORERS)}, or the path of a cross-encoder folder")
     entries = sweep.sweep(cases, settings, embeddings, naive=not args.no_naive, progress=not args.quiet, **grid)
     board = sweep.leaderboard(entries, settings)
     folder = run_folder(args.out, "sweep")

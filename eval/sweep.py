@@ -32,7 +32,8 @@ COLUMNS = ("passed", "recall@1", "recall@4", "recall@10", "mrr", "ndcg@10", "fac
 def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chunk_sizes=CHUNK_SIZES, ks=KS, scorers=None, naive: bool = True, progress: bool = True) -> list[dict]:
     """One leaderboard entry per configuration (the naive reference row last).
 
-    `scorers` (default: the configured one) are answer-scorer variants, names of `SCORERS`."""
+    `scorers` (default: the configured one) are answer-scorer variants: names of `SCORERS` or
+    cross-encoder folders (see `variant`)."""
     from assistant.answer.pipeline import Pipeline
     from ingest.run import ingest
 
@@ -45,7 +46,7 @@ def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chu
             for mode in modes:
                 searched: dict = {}  # the top-10 search depends on neither k nor the scorer: shared
                 for scorer in scorers or [None]:
-                    pipeline = Pipeline.load(built.model_copy(update={"retrieval_mode": mode} | SCORERS.get(scorer, {})), embeddings)
+                    pipeline = Pipeline.load(built.model_copy(update={"retrieval_mode": mode} | (variant_settings(scorer) or {} if scorer else {})), embeddings)
                     for k in ks:
                         rows = run(cases, pipeline_answer_fn(pipeline, "extractive", k, searched), progress=progress, desc=f"{mode} {size} k={k} {scorer or ''}")
                         entries.append(_entry(mode, size, k, rows) | {"scorer": scorer or _scorer_name(built)})
@@ -64,6 +65,28 @@ SCORERS = {
     "learned+rerank, probability alone": {"scorer": "learned", "cosine_weight": 0.0},
     "learned+rerank, scorer order alone": {"scorer": "learned", "rerank_fusion": None},  # passages by best probability, not fused with retrieval
 }
+
+
+REFUSE_BY_SCORER = ", refuse by scorer"
+
+
+def variant_settings(name: str) -> dict | None:
+    """The settings a scorer variant changes: one of `SCORERS`, or the path of a cross-encoder folder (a
+    candidate model, run as the default is: ONNX Runtime, reranking), with ", refuse by scorer" to let its
+    probability decide refusal. None for anything else."""
+    if name in SCORERS:
+        return SCORERS[name]
+    from assistant.answer.scorer import is_cross_encoder
+
+    folder = name.removesuffix(REFUSE_BY_SCORER)
+    if not is_cross_encoder(Path(folder).expanduser()):
+        return None
+    return {"scorer": folder, "scorer_runtime": "onnx"} | ({"refuse_by": "scorer"} if folder != name else {})
+
+
+def unknown_variants(names) -> list[str]:
+    """The names among `names` that are no scorer variant."""
+    return [n for n in names if variant_settings(n) is None]
 
 
 def _scorer_name(settings: Settings) -> str:

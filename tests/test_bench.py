@@ -95,3 +95,19 @@ def test_an_unknown_scorer_variant_stops_the_bench_before_it_starts(tmp_path):
 def test_scorer_variants_whose_names_hold_a_comma_are_read_whole():
     asked = argparse.Namespace(scorers="heuristic,learned+rerank, probability alone, learned+rerank, refuse by scorer,learned+rerank")
     assert _scorers(asked) == ["heuristic", "learned+rerank, probability alone", "learned+rerank, refuse by scorer", "learned+rerank"]
+
+
+def test_a_cross_encoder_folder_is_a_scorer_variant_measured_beside_the_shipped_one(tmp_path):
+    """A candidate model is compared with the one it would replace in one run: the shipped scorer's
+    own folder, given as a path, answers and refuses exactly as the `learned` variants do."""
+    from assistant.answer.scorer import SHIPPED
+
+    argv = ["--only", "answers,refusal", "--paragraphs", "6", "--answer-questions", "3", "--refusal-paragraphs", "6", "--scorers", f"learned+rerank onnx,{SHIPPED}", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    results = json.loads((tmp_path / "run" / "bench.json").read_text())
+    assert set(results["answers"]) == {"learned+rerank onnx", str(SHIPPED)}
+    drop_latency = lambda row: {k: v for k, v in row.items() if k != "answer_ms"}  # noqa: E731
+    assert drop_latency(results["answers"][str(SHIPPED)]) == drop_latency(results["answers"]["learned+rerank onnx"])
+    assert results["refusal"][f"{SHIPPED}, refuse by scorer"] == results["refusal"]["learned+rerank, refuse by scorer"]
+    with pytest.raises(SystemExit, match="or the path of a cross-encoder folder"):
+        main(["--only", "answers", "--scorers", str(tmp_path), "--out", str(tmp_path / "not-run")])

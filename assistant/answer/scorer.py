@@ -176,7 +176,7 @@ def default_threshold(name: str) -> float:
     return float(calibration(folder).get("refusal_threshold", UNCALIBRATED_THRESHOLD))
 
 
-def _is_cross_encoder(folder: Path) -> bool:
+def is_cross_encoder(folder: Path) -> bool:
     """True when the folder's config.json describes a sequence-classification (cross-encoder) model."""
     try:
         architectures = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("architectures") or []
@@ -235,7 +235,7 @@ def get_scorer(name: str, runtime: str = "torch") -> Scorer | None:
         raise UnknownName(f"the shipped answer scorer is missing from {SHIPPED}: reinstall the package, train it with `python -m eval train-scorer`, or set ASSISTANT_SCORER=heuristic")
     if not folder.is_dir():
         raise UnknownName.among("answer scorer", name, [*NAMES, "<path to a local cross-encoder folder>"])
-    if not _is_cross_encoder(folder):
+    if not is_cross_encoder(folder):
         raise UnknownName(f"{folder} is not a cross-encoder folder (its config.json names no sequence-classification model): pass a folder saved by sentence-transformers' CrossEncoder.save, or use `learned` or `heuristic`")
     try:
         return CachedScorer(OnnxScorer(folder, name, int8=runtime == "onnx-int8") if runtime.startswith("onnx") else CrossEncoderScorer(folder, name))

@@ -20,7 +20,7 @@ from assistant.core.text import sentence_spans
 from eval.bench.query import first_rank, holds_answer
 from eval.bench.squad import Question
 from eval.bench.stats import latency
-from eval.sweep import SCORERS as VARIANTS  # heuristic, learned, learned+rerank (torch and onnx)
+from eval.sweep import REFUSE_BY_SCORER, SCORERS, variant_settings
 from ingest.run import TextDocument, ingest_documents
 
 # Refusal differs only by the signal that decides it: the blend, or the scorer's probability.
@@ -34,10 +34,8 @@ def variant_pipelines(pipeline, names=None) -> dict:
     from assistant.index.retrieve import HybridRetriever
 
     out = {}
-    for name, changes in VARIANTS.items():
-        if names and name not in names:
-            continue
-        settings = pipeline.settings.model_copy(update=changes)
+    for name in names or SCORERS:
+        settings = pipeline.settings.model_copy(update=variant_settings(name))
         out[name] = Pipeline(settings, pipeline.index, pipeline.embeddings, HybridRetriever(pipeline.index, pipeline.embeddings, settings), get_scorer(settings.scorer, settings.scorer_runtime))
     return out
 
@@ -97,8 +95,9 @@ def _answer_sentences(text: str, q: Question) -> bool:
     return at >= 0 and any(s <= at and at + len(q.answers[0]) <= e for s, e in sentence_spans(text))
 
 
-def bench_refusal(pipeline, documents: list[TextDocument], questions: list[Question], workdir: Path, log=print) -> dict:
-    """The deleted-answer-sentence test for each variant: AUC and refusal accuracy."""
+def bench_refusal(pipeline, documents: list[TextDocument], questions: list[Question], workdir: Path, log=print, names=None) -> dict:
+    """The deleted-answer-sentence test for each refusal signal: AUC and refusal accuracy. A
+    cross-encoder folder among `names` (the bench's --scorers) is measured too, by its own probability."""
     import numpy as np
 
     from assistant.answer.pipeline import Pipeline
@@ -110,7 +109,8 @@ def bench_refusal(pipeline, documents: list[TextDocument], questions: list[Quest
     base = Pipeline.load(settings, embeddings=pipeline.embeddings, scorer=pipeline.scorer)
     answerable = np.array([a for _, a in cases])
     results = {"paragraphs": len(corpus), "questions": len(cases), "answerable": int(answerable.sum())}
-    for name, variant in variant_pipelines(base, REFUSAL_VARIANTS).items():
+    folders = [f"{n}{REFUSE_BY_SCORER}" for n in names or () if n not in SCORERS and not n.endswith(REFUSE_BY_SCORER)]
+    for name, variant in variant_pipelines(base, [*REFUSAL_VARIANTS, *folders]).items():
         answers = [variant.answer(q.text) for q, _ in cases]
         scores = np.array([a.evidence_score for a in answers])
         refused = np.array([a.refused for a in answers])

@@ -161,7 +161,7 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
 
         first = squad.documents[: plan.refusal_paragraphs]
         kept = {d.source for d in first}
-        results["refusal"] = bench_refusal(pipeline, first, [q for q in squad.questions if q.gold in kept], _folder(tmp / "refusal"), log)
+        results["refusal"] = bench_refusal(pipeline, first, [q for q in squad.questions if q.gold in kept], _folder(tmp / "refusal"), log, _scorers(args))
     if "cold" in sections:
         results["cold"] = cold(settings.db_dir, squad.questions[0].text, plan.cold_reps, not args.no_serve)
     if "scale" in sections:
@@ -174,18 +174,19 @@ def run_sections(args: argparse.Namespace, plan: Plan, sections: list[str], tmp:
 def _scorers(args: argparse.Namespace) -> list[str] | None:
     """The answer-scorer variants asked for (None: all); an unknown one stops the run before it starts."""
     from eval.sweep import SCORERS as SCORER_VARIANTS
+    from eval.sweep import unknown_variants, variant_settings
 
     if not args.scorers:
         return None
     names: list[str] = []
     for piece in (n.strip() for n in args.scorers.split(",")):  # a variant's own name may hold a comma
-        if names and f"{names[-1]}, {piece}" in SCORER_VARIANTS:
+        if names and variant_settings(f"{names[-1]}, {piece}") is not None:
             names[-1] = f"{names[-1]}, {piece}"
         else:
             names.append(piece)
-    unknown = [n for n in names if n not in SCORER_VARIANTS]
+    unknown = unknown_variants(names)
     if unknown:
-        raise SystemExit(f"unknown scorer variant(s) {', '.join(unknown)}: choose from {', '.join(SCORER_VARIANTS)}")
+        raise SystemExit(f"unknown scorer variant(s) {', '.join(unknown)}: choose from {', '.join(SCORER_VARIANTS)}, or the path of a cross-encoder folder")
     return names
 
 
