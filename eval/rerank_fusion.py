@@ -24,7 +24,6 @@ CONSTANTS = (1.0, 2.0, 5.0, 10.0, 20.0, 60.0)
 
 def main(args: argparse.Namespace) -> int:
     from assistant.answer.evidence import learned_ranking, score_sentences
-    from assistant.answer.framing import about_content
     from assistant.answer.pipeline import Pipeline
     from assistant.core.settings import load_settings
     from ingest.run import TextDocument, ingest_documents
@@ -43,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
         k, pool = settings.top_k, max(settings.top_k, settings.rerank_candidates)
         orders: dict[str, list[list[str]]] = {"retrieval alone": [], "probability alone": [], **{f"fusion c={c:g}": [] for c in args.constants}}
         for q in held:
-            text = about_content(q.text)
+            text = pipeline.searched(q.text)  # as the pipeline searches and scores it: its content words, short forms resolved
             passages = pipeline.retriever.search(text, k=pool)
             ranked = score_sentences(text, passages, pipeline.embeddings, pipeline.index.keyword, rescore=False)
             orders["retrieval alone"].append([p.chunk.source for p in passages[:k]])
