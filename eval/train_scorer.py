@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer.scorer import MAX_TOKENS, SHIPPED, pair
+from assistant.answer.scorer import calibration as calibration_of
 from eval import scorer_data
 
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad-v1.1-train"
@@ -72,8 +73,9 @@ def calibrate_only(args) -> int:
     card = counts | {"seed": args.seed, "lr": args.lr, "batch": args.batch, "steps": steps, "threads": args.threads, "max_tokens": MAX_TOKENS, "training_minutes": args.minutes}
     if checkpoint:
         card["trained_steps"] = checkpoint["step"]
-    if before.get("base_model"):  # a student keeps the line its training wrote
-        card["base_model"] = before["base_model"]
+    for key in ("base_model", "base", "layers", "teacher", "command", "earlier_passes"):  # what its training recorded of its lineage
+        if before.get(key):
+            card[key] = before[key]
     (folder / "calibration.json").write_text(json.dumps(calibration | {"training": card}, indent=1) + "\n", encoding="utf-8")
     write_card(folder, calibration, card)
     print(json.dumps(calibration, indent=1))
@@ -139,7 +141,10 @@ def train(args) -> int:
     save(model, tokenizer, out, {})
     calibration = calibrate(out, cases)
     card = counts | {"seed": args.seed, "lr": args.lr, "batch": args.batch, "steps": len(plan), "threads": args.threads, "training_minutes": round(training_minutes, 1), "max_tokens": MAX_TOKENS,
-                     "base_model": base_description(args.base, kept), "loss": loss_description(args.teacher)}
+                     "base_model": base_description(args.base, kept), "loss": loss_description(args.teacher), "layers": args.layers, "teacher": args.teacher,
+                     "base": args.base, "command": command_of({"base": args.base, "layers": args.layers, "teacher": args.teacher, "training_questions": args.questions,
+                                                               "skipped": args.skip, "lr": args.lr, "batch": args.batch, "seed": args.seed}),
+                     "earlier_passes": earlier_passes(args.base)}
     (out / "calibration.json").write_text(json.dumps(calibration | {"training": card}, indent=1) + "\n", encoding="utf-8")
     write_card(out, calibration, card)
     print(json.dumps(calibration, indent=1))
@@ -169,7 +174,7 @@ answer's choice, the refusal and the passage order.
 - **Recipe:** {loss}, AdamW lr {lr}, weight decay 0.01, 6% linear warm-up then linear
   decay, batch {batch}, one pass ({steps} steps; {trained_steps}), length-bucketed batches, gradient
   clipping 1.0, {threads} CPU threads; {training_minutes} minutes on a 2-core CPU, data building included, with other work sharing the cores. Weights saved in fp16.
-- **Reproduce:** `python -m eval train-scorer` (defaults as above; `--help` lists them).
+{earlier}- **Reproduce:** {reproduce} (`--help` lists the defaults).
 
 ## Calibration (held-out training articles)
 
@@ -194,8 +199,39 @@ def write_card(folder: Path, calibration: dict, card: dict) -> None:
     """The model card, README.md, from the run's own counts and calibration."""
     done = f"the first {card['trained_steps']} of them, a checkpoint" if card.get("trained_steps") else "all of them"
     after = f"; after the draw's first {card['skipped']:,}, which the base read" if card.get("skipped") else ""
-    text = CARD.format(**{"base_model": base_description(), "loss": loss_description()} | card | calibration | {"trained_steps": done, "after": after})
-    (folder / "README.md").write_text(text, encoding="utf-8")
+    passes = [*card.get("earlier_passes", []), card]
+    earlier = "".join(f"- **Pass {i} of {len(passes)}** (the base's own training): {p['training_questions']:,} questions, lr {p['lr']}, {p['steps']:,} steps, "
+                      f"{p.get('training_minutes')} minutes, calibration AUC {p.get('auc', '?')}.\n" for i, p in enumerate(passes[:-1], start=1))
+    reproduce = ", then ".join(f"`{p.get('command') or command_of(p)}`" for p in passes)
+    fields = {"base_model": base_description(), "loss": loss_description()} | card | calibration | {"trained_steps": done, "after": after, "earlier": earlier, "reproduce": reproduce}
+    (folder / "README.md").write_text(CARD.format(**fields), encoding="utf-8")
+
+
+# The options that change what is trained, as a card records them (`skipped`: --skip).
+TRAINING_OPTIONS = {"base": "base", "layers": "layers", "teacher": "teacher", "questions": "training_questions", "skip": "skipped", "lr": "lr", "batch": "batch", "seed": "seed"}
+
+
+def command_of(training: dict) -> str:
+    """The `train-scorer` command that trains what a card's `training` record says (the options that
+    differ from their defaults; the first pass of a shipped scorer recorded no command)."""
+    import argparse
+    import shlex
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    defaults = vars(parser.parse_args([]))
+    changed = [f"--{option.replace('_', '-')} {shlex.quote(str(training[key]))}" for option, key in TRAINING_OPTIONS.items()
+               if training.get(key) is not None and training[key] != defaults[option]]
+    return " ".join(["python -m eval train-scorer", *changed])
+
+
+def earlier_passes(base: str | None) -> list[dict]:
+    """The training records of a --base folder (its own earlier passes first), for a further pass's card."""
+    record = calibration_of(Path(base)) if base else {}
+    if not record.get("training"):
+        return []
+    training = record["training"]
+    return [*training.get("earlier_passes", []), {k: v for k, v in training.items() if k != "earlier_passes"} | {"auc": record.get("auc")}]
 
 
 def save(model, tokenizer, folder: Path, extra: dict) -> None:
