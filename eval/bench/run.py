@@ -67,7 +67,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quality-questions", type=int, help="questions scored for quality")
     parser.add_argument("--answer-questions", type=int, help="questions per answer-scorer variant (answers section)")
     parser.add_argument("--refusal-paragraphs", type=int, help="paragraphs of the deleted-answer-sentence test (refusal section)")
-    parser.add_argument("--scorers", help="comma-separated answer-scorer variants of the answers section (default: all; names as in `eval sweep --scorers`)")
+    parser.add_argument("--scorers", help="comma-separated answer-scorer variants of the answers section (default: all; names as in `eval sweep --scorers`, or a cross-encoder folder, which the refusal section measures too)")
     parser.add_argument("--reps", type=int, help="ingest repetitions and latency rounds")
     parser.add_argument("--scale-sizes", help="comma-separated chunk counts, e.g. 10000,100000")
     parser.add_argument("--scale-budget", type=float, help="seconds the scale curve may take; Chroma sizes whose build would not fit are skipped (default 1200)")
