@@ -33,7 +33,7 @@ def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chu
     """One leaderboard entry per configuration (the naive reference row last).
 
     `scorers` (default: the configured one) are answer-scorer variants: names of `SCORERS` or
-    cross-encoder folders (see `variant`)."""
+    cross-encoder folders (see `variant_settings`)."""
     from assistant.answer.pipeline import Pipeline
     from ingest.run import ingest
 
@@ -46,7 +46,7 @@ def sweep(cases: list[Case], settings: Settings, embeddings, *, modes=MODES, chu
             for mode in modes:
                 searched: dict = {}  # the top-10 search depends on neither k nor the scorer: shared
                 for scorer in scorers or [None]:
-                    pipeline = Pipeline.load(built.model_copy(update={"retrieval_mode": mode} | (variant_settings(scorer) or {} if scorer else {})), embeddings)
+                    pipeline = Pipeline.load(built.model_copy(update={"retrieval_mode": mode} | ((variant_settings(scorer) if scorer else None) or {})), embeddings)
                     for k in ks:
                         rows = run(cases, pipeline_answer_fn(pipeline, "extractive", k, searched), progress=progress, desc=f"{mode} {size} k={k} {scorer or ''}")
                         entries.append(_entry(mode, size, k, rows) | {"scorer": scorer or _scorer_name(built)})

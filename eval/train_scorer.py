@@ -142,9 +142,8 @@ def train(args) -> int:
     calibration = calibrate(out, cases)
     card = counts | {"seed": args.seed, "lr": args.lr, "batch": args.batch, "steps": len(plan), "threads": args.threads, "training_minutes": round(training_minutes, 1), "max_tokens": MAX_TOKENS,
                      "base_model": base_description(args.base, kept), "loss": loss_description(args.teacher), "layers": args.layers, "teacher": args.teacher,
-                     "base": args.base, "command": command_of({"base": args.base, "layers": args.layers, "teacher": args.teacher, "training_questions": args.questions,
-                                                               "skipped": args.skip, "lr": args.lr, "batch": args.batch, "seed": args.seed}),
-                     "earlier_passes": earlier_passes(args.base)}
+                     "base": args.base, "earlier_passes": earlier_passes(args.base)}
+    card["command"] = command_of(card)  # from the record itself: its counts hold the questions drawn and skipped
     (out / "calibration.json").write_text(json.dumps(calibration | {"training": card}, indent=1) + "\n", encoding="utf-8")
     write_card(out, calibration, card)
     print(json.dumps(calibration, indent=1))
